@@ -1,0 +1,84 @@
+"""`make check NOTEBOOK=path`: run a notebook's visible tests and exit non-zero when one fails.
+
+`nbgrader validate` always exits 0; a student (or a CI job of a student's own) needs a command
+whose exit code says whether the visible tests pass. The notebook is executed in a fresh kernel
+in a temporary copy of its folder; the student's file is never written.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+
+@dataclass
+class TestResult:
+    grade_id: str
+    points: float
+    status: str  # "passed", "failed", "hidden"
+    message: str = ""
+
+
+def _is_hidden_only(source: str) -> bool:
+    """True when a test cell holds no code besides a docstring and comments (its tests are hidden)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    body = [node for node in tree.body
+            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    return not body
+
+
+def run_visible_tests(path: Path, timeout: int = 600) -> list[TestResult]:
+    """Execute the notebook at `path` and return the result of every graded test cell."""
+    path = Path(path)
+    if not path.is_file():
+        raise SystemExit(f"no notebook at {path}")
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # invalid JSON, not a notebook
+        raise SystemExit(f"{path} is not a readable notebook: {err}") from None
+    with tempfile.TemporaryDirectory(prefix="rnn-check-") as tmp:
+        work = Path(tmp) / "work"
+        shutil.copytree(path.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
+                                resources={"metadata": {"path": str(work)}})
+        client.execute()
+    results = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        grade_id, points = meta.get("grade_id", "?"), float(meta.get("points", 0))
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            results.append(TestResult(grade_id, points, "failed", f"{errors[0]['ename']}: {errors[0]['evalue']}"))
+        elif _is_hidden_only(cell.source):
+            results.append(TestResult(grade_id, points, "hidden"))
+        else:
+            results.append(TestResult(grade_id, points, "passed"))
+    return results
+
+
+def main(path: str) -> int:
+    """Print one line per test cell and a summary; return 1 when a visible test failed."""
+    results = run_visible_tests(Path(path))
+    if not results:
+        print(f"{path}: no graded test cells found (is this an assignment notebook?)")
+        return 1
+    for r in results:
+        label = {"passed": "PASS", "failed": "FAIL", "hidden": "hidden"}[r.status]
+        note = "graded after you submit" if r.status == "hidden" else r.message
+        print(f"{label:6} {r.grade_id} ({r.points:g} pt){': ' + note if note else ''}")
+    passed = sum(r.status == "passed" for r in results)
+    failed = sum(r.status == "failed" for r in results)
+    hidden = sum(r.status == "hidden" for r in results)
+    print(f"{passed} passed, {failed} failed ({hidden} hidden tests run only when graded)")
+    return 1 if failed else 0

@@ -1,0 +1,38 @@
+"""Release and grade with stock nbgrader commands (sequential); the course's own pipeline builds on this."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+from .course import ROOT, assignment_ids, nbgrader, require_assignment
+
+
+def release(assignments: list[str] | None = None) -> list[Path]:
+    """Generate the student notebook of each assignment into release/<id>/ (never solutions)."""
+    written = []
+    for assignment in assignments or assignment_ids():
+        require_assignment(assignment)
+        nbgrader("generate_assignment", assignment, "--force")
+        written.append(ROOT / "release" / assignment / f"{assignment}.ipynb")
+    return written
+
+
+def grade(assignment: str) -> Path:
+    """Autograde every submission of `assignment`, write feedback, export grades to grades.csv."""
+    require_assignment(assignment)
+    submitted = sorted((ROOT / "submitted").glob(f"*/{assignment}"))
+    if not submitted:
+        raise SystemExit(f"nothing to grade: no submitted/<student>/{assignment}/ folders")
+    nbgrader("generate_assignment", assignment, "--force")  # the gradebook needs the source cells
+    nbgrader("autograde", assignment, "--create", "--force")
+    nbgrader("generate_feedback", assignment, "--force")
+    out = ROOT / "grades.csv"
+    nbgrader("export", "--to", str(out))
+    rows = list(csv.DictReader(out.open()))
+    print(f"graded {len(submitted)} submission(s) of {assignment}; grades in {out}; feedback in feedback/")
+    for row in rows:
+        if row["assignment"] == assignment:
+            print(f"  {row['student_id']}: {row['score']} / {row['max_score']}")
+    return out

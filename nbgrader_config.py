@@ -1,0 +1,28 @@
+"""nbgrader configuration for the course. Source notebooks live in exercises/ (with solutions and hidden tests)."""
+
+import os
+
+c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "rnn-course"
+c.CourseDirectory.source_directory = "exercises"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+
+# The released stub: a student sees exactly where to write and gets a clear error until they do.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A whole notebook may train a small model; one cell never needs more than this.
+c.Execute.timeout = 600
+c.Execute.interrupt_on_timeout = True
+
+# Feedback names the mistake but never shows hidden test source or check-code tracebacks.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "grading.feedback.HideHiddenTests",
+]

@@ -1,0 +1,58 @@
+"""rnn_reference: the course's reference solutions, in readable numpy.
+
+Chapters demonstrate these functions and the hidden tests grade students against them
+(`rnn_reference.checks`). Nothing here imports TensorFlow except `keras_shapes`, which is
+only loaded when one of its names is asked for.
+
+Names are loaded lazily: `from rnn_reference import lstm_forward` imports `lstm.py` only.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# public name -> module that defines it (one module per topic, as the chapters are organised)
+_EXPORTS = {
+    "simple_rnn_cell": "simple_rnn",
+    "simple_rnn_forward": "simple_rnn",
+    "lstm_forward": "lstm",
+    "lstm_cell": "lstm",
+    "sigmoid": "lstm",
+    "gru_forward": "gru",
+    "gru_cell": "gru",
+    "bidirectional_forward": "bidirectional",
+    "stacked_forward": "stacked",
+    "simple_rnn_backward": "bptt",
+    "gradient_norms_through_time": "bptt",
+    "lstm_backward": "bptt",
+    "lstm_gradient_norms_through_time": "bptt",
+    "simple_rnn_params": "params",
+    "lstm_params": "params",
+    "gru_params": "params",
+    "embedding_params": "params",
+    "dense_params": "params",
+    "bidirectional_params": "params",
+    "count_params": "params",
+    "build_char_vocab": "data",
+    "pad_sequences": "data",
+    "encode_and_pad": "data",
+    "make_lm_sequences": "data",
+    "split_inputs_targets": "data",
+    "sample_next": "data",
+    "set_seed": "utils",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rnn_reference' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)
