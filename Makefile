@@ -39,7 +39,7 @@ serve:  ## serve the built website on http://localhost:8000
 	$(BIN)/python -m http.server --directory _build/html 8000
 
 test: $(STAMP)  ## run the whole test suite (builds the book if needed)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 check: $(STAMP)  ## run the visible tests of a notebook: make check NOTEBOOK=path.ipynb
 	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/notebook.ipynb"; exit 2; }
@@ -51,6 +51,7 @@ grade: $(STAMP)  ## autograde submitted/*/ASSIGNMENT, write feedback and grades:
 
 bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 	$(BIN)/python benchmarks/build_time.py
+	$(BIN)/python benchmarks/grading.py
 
 clean:  ## remove everything generated (keeps .venv)
 	rm -rf _build release autograded feedback reports gradebook.db grades.csv

@@ -8,17 +8,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXERCISES = ROOT / "exercises"
 
 
-def assignment_ids() -> list[str]:
+def assignment_ids(root: Path = ROOT) -> list[str]:
     """Every assignment: a folder exercises/<id>/ holding <id>.ipynb."""
-    return sorted(p.name for p in EXERCISES.iterdir() if (p / f"{p.name}.ipynb").is_file())
+    exercises = root / "exercises"
+    return sorted(p.name for p in exercises.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
-def require_assignment(assignment: str) -> None:
+def require_assignment(assignment: str, root: Path = ROOT) -> None:
     """Raise SystemExit with the known ids when `assignment` does not exist."""
-    known = assignment_ids()
+    known = assignment_ids(root)
     if assignment not in known:
         raise SystemExit(f"unknown assignment {assignment!r}; known: {', '.join(known)}")
 

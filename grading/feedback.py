@@ -10,7 +10,7 @@ exception's one-line message, which the checks write for students.
 from __future__ import annotations
 
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 
 HIDDEN_NOTE = "# (hidden tests run here when your notebook is graded; their result is shown below)"
 
@@ -34,6 +34,7 @@ def strip_hidden_region(source: str, begin: str, end: str) -> tuple[str, bool]:
 class HideHiddenTests(Preprocessor):
     """Remove hidden-test source and hidden-test tracebacks from an autograded notebook."""
 
+    enabled = Bool(True, help="nbconvert runs a preprocessor only when it is enabled").tag(config=True)
     begin_test_delimeter = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
     end_test_delimeter = Unicode("END HIDDEN TESTS").tag(config=True)
 

@@ -1,0 +1,157 @@
+"""Every assignment round-trips through nbgrader: release, submit, autograde, feedback.
+
+For each assignment, in a temporary copy of the course: the source solutions submitted as a
+student score full marks, the untouched release scores 0, each realistic wrong solution scores
+less with its hint in the feedback, a correct solution written differently scores full marks, and
+a solution that uses the reference scores 0 on those tests. The release and the feedback never
+contain solutions or hidden test code.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from assignment_cases import ALTERNATIVE, CHEAT, MAX_SCORE, WRONG
+from conftest import ROOT, tool_env
+from submissions import make_submission, submit
+
+sys.path.insert(0, str(ROOT))
+from grading import stock  # noqa: E402
+from grading.course import assignment_ids  # noqa: E402
+
+pytestmark = pytest.mark.grading
+ASSIGNMENTS = assignment_ids()
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+@pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in ASSIGNMENTS])
+def graded(request, tmp_path_factory):
+    """A temporary course in which every kind of submission of one assignment has been graded."""
+    assignment = request.param
+    course = tmp_path_factory.mktemp(assignment)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "exercises" / assignment, course / "exercises" / assignment)
+    stock.release([assignment], root=course)
+    source = course / "exercises" / assignment / f"{assignment}.ipynb"
+    release = course / "release" / assignment / f"{assignment}.ipynb"
+    students = {"solution": make_submission(release, source),
+                "blank": nbformat.read(release, as_version=4)}
+    for kind, cases in (("wrong", WRONG), ("alt", ALTERNATIVE), ("cheat", CHEAT)):
+        for case in cases.get(assignment, []):
+            students[f"{kind}_{slug(case.name)}"] = make_submission(release, source, case.overrides)
+    for student, nb in students.items():
+        submit(course, student, assignment, nb)
+    stock.grade(assignment, root=course)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="rnn-course") as gb:
+        scores = {}
+        for student in students:
+            submission = gb.find_submission(assignment, student)
+            cells = {g.name: (g.score, g.max_score) for nb in submission.notebooks for g in nb.grades}
+            scores[student] = (submission.score, submission.max_score, cells)
+    return assignment, course, scores
+
+
+def feedback(course: Path, student: str, assignment: str) -> str:
+    return (course / "feedback" / student / assignment / f"{assignment}.html").read_text(encoding="utf-8")
+
+
+def test_points_are_a_round_number(graded):
+    assignment, _, scores = graded
+    assert scores["solution"][1] == MAX_SCORE[assignment]
+    assert MAX_SCORE[assignment] % 10 == 0
+
+
+def test_source_solutions_score_full_marks(graded):
+    assignment, _, scores = graded
+    score, max_score, cells = scores["solution"]
+    failed = {name: s for name, s in cells.items() if s[0] != s[1]}
+    assert score == max_score, f"reference solutions lost points on {failed}"
+
+
+def test_blank_release_scores_zero(graded):
+    _, _, scores = graded
+    assert scores["blank"][0] == 0
+
+
+def test_wrong_solutions_lose_points_and_get_the_hint(graded):
+    assignment, course, scores = graded
+    cases = WRONG.get(assignment, [])
+    assert len(cases) >= 5, "every numeric assignment needs at least five realistic wrong solutions"
+    for case in cases:
+        student = f"wrong_{slug(case.name)}"
+        score, max_score, _ = scores[student]
+        assert score < max_score, f"{case.name!r} scored full marks"
+        text = feedback(course, student, assignment)
+        assert case.hint in text, f"{case.name!r}: feedback does not say {case.hint!r}"
+
+
+def test_alternative_correct_solutions_score_full_marks(graded):
+    assignment, _, scores = graded
+    for case in ALTERNATIVE.get(assignment, []):
+        score, max_score, cells = scores[f"alt_{slug(case.name)}"]
+        assert score == max_score, f"{case.name!r} lost points: {cells}"
+
+
+def test_using_the_reference_scores_zero(graded):
+    assignment, course, scores = graded
+    for case in CHEAT.get(assignment, []):
+        student = f"cheat_{slug(case.name)}"
+        _, _, cells = scores[student]
+        for test in case.zero:
+            assert cells[test][0] == 0, f"{case.name!r} earned points on {test}"
+        assert case.hint in feedback(course, student, assignment)
+
+
+def test_release_has_no_solutions_or_hidden_tests(graded):
+    assignment, course, _ = graded
+    released = (course / "release" / assignment / f"{assignment}.ipynb").read_text()
+    source = nbformat.read(course / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
+    assert "rnn_reference" not in released
+    for cell in source.cells:
+        for region in re.findall(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END", cell.source, re.S):
+            for line in region.splitlines():
+                if len(line.strip()) > 12:
+                    assert line.strip() not in released, f"solution or hidden test line leaked: {line!r}"
+
+
+def test_feedback_hides_hidden_tests(graded):
+    assignment, course, _ = graded
+    source = nbformat.read(course / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    hidden_lines = [line.strip() for cell in source.cells
+                    for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END", cell.source, re.S)
+                    for line in region.splitlines() if line.strip()]
+    assert hidden_lines
+    for student in ("solution", "blank", *(f"wrong_{slug(c.name)}" for c in WRONG.get(assignment, []))):
+        text = feedback(course, student, assignment)
+        assert "HIDDEN TESTS" not in text
+        for line in hidden_lines:
+            assert line not in text, f"feedback for {student} shows hidden test code: {line!r}"
+        assert "_harness.py" not in text and "rnn_reference/checks" not in text
+
+
+def test_source_notebook_passes_its_own_tests(graded, tmp_path):
+    assignment, course, _ = graded
+    result = subprocess.run([sys.executable, "-m", "grading", "check",
+                             str(course / "exercises" / assignment / f"{assignment}.ipynb")],
+                            cwd=ROOT, env=tool_env(), text=True, capture_output=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_release_fails_its_visible_tests(graded):
+    assignment, course, _ = graded
+    result = subprocess.run(["make", "check", f"NOTEBOOK={course / 'release' / assignment / f'{assignment}.ipynb'}"],
+                            cwd=ROOT, env=tool_env(), text=True, capture_output=True)
+    assert result.returncode != 0
+    assert "FAIL" in result.stdout and " 0 passed" in result.stdout.replace("\n0 passed", "\n 0 passed")

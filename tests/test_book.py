@@ -1,0 +1,94 @@
+"""The website: it builds from executed chapters, a failing cell fails the build, the cache works."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, VENV_BIN, tool_env
+
+pytestmark = [pytest.mark.book, pytest.mark.xdist_group("book")]
+HTML = ROOT / "_build" / "html"
+
+
+def page(relative: str) -> BeautifulSoup:
+    return BeautifulSoup((HTML / relative).read_text(encoding="utf-8"), "html.parser")
+
+
+def test_book_builds(book_build):
+    code, log = book_build
+    assert code == 0, f"make book failed:\n{log[-4000:]}"
+    assert (HTML / "index.html").is_file()
+    assert (HTML / "intro.html").is_file()
+
+
+def test_chapter_1_shows_executed_outputs_and_plot(book_build):
+    assert book_build[0] == 0
+    soup = page("chapters/01_recurrent_cell.html")
+    outputs = "\n".join(div.get_text() for div in soup.select("div.cell_output"))
+    # the textbook loop prints the collected hidden states growing one row per time step
+    for step in range(1, 11):
+        assert f"({step}, 8)" in outputs, f"missing the shape print for step {step}"
+    match = re.search(r"largest difference from Keras over all 10 steps: ([0-9.e+-]+)", outputs)
+    assert match and float(match.group(1)) < 1e-5, "the Keras comparison output is missing or too large"
+    images = [img["src"] for img in soup.select("div.cell_output img")]
+    assert images, "chapter 1 shows no plot"
+    for src in images:
+        file = (HTML / "chapters" / src).resolve()
+        assert file.is_file() and file.stat().st_size > 5_000, f"plot {src} missing or empty"
+    assert "Traceback" not in outputs
+
+
+def test_rebuild_with_no_change_executes_nothing(book_build):
+    assert book_build[0] == 0
+    result = subprocess.run([str(VENV_BIN / "jupyter-book"), "build", ".", "--all", "-W"], cwd=ROOT,
+                            env=tool_env(), text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "Executing notebook" not in result.stdout, "a no-change rebuild re-executed a notebook"
+    assert "Using cached notebook" in result.stdout
+
+
+def test_config_fails_on_errors():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["execute"]["raise_on_error"] is True
+    assert config["execute"].get("allow_errors", False) is False
+    assert config["execute"]["execute_notebooks"] == "cache"
+
+
+def test_a_raising_cell_fails_the_build(tmp_path):
+    """A copy of the book whose chapter raises must exit non-zero and name the failing cell."""
+    book = tmp_path / "book"
+    (book / "chapters").mkdir(parents=True)
+    shutil.copy(ROOT / "_config.yml", book)
+    (book / "intro.md").write_text("# Intro\n")
+    (book / "chapters" / "99_broken.md").write_text(
+        (ROOT / "chapters" / "01_recurrent_cell.md").read_text().split("# The recurrent cell")[0]
+        + "# Broken\n\n```{code-cell} ipython3\nx = 1\n```\n\n"
+        "```{code-cell} ipython3\nraise ZeroDivisionError('the broken chapter cell')\n```\n")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/99_broken\n")
+    # no -W: raise_on_error alone must fail the build
+    result = subprocess.run([str(VENV_BIN / "jupyter-book"), "build", str(book)], env=tool_env(), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert result.returncode != 0, "the build succeeded although a chapter cell raised"
+    assert "99_broken" in result.stdout
+    assert "the broken chapter cell" in result.stdout
+
+
+def test_no_chapter_outputs_committed():
+    tracked = subprocess.run(["git", "ls-files", "chapters"], cwd=ROOT, text=True,
+                             capture_output=True).stdout.split()
+    assert tracked, "no chapters tracked"
+    assert all(name.endswith(".md") for name in tracked), f"chapters must be MyST markdown: {tracked}"
+
+
+def test_toc_lists_every_chapter():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    listed = {entry["file"] for part in toc["parts"] for entry in part["chapters"]}
+    chapters = {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.md")}
+    assert chapters <= listed, f"chapters missing from _toc.yml: {sorted(chapters - listed)}"
