@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from assignment_cases import ALTERNATIVE, CHEAT, MAX_SCORE, WRONG
+from cases import for_assignment
 from conftest import ROOT, tool_env
 from submissions import make_submission, submit
 
@@ -47,8 +47,9 @@ def graded(request, tmp_path_factory):
     release = course / "release" / assignment / f"{assignment}.ipynb"
     students = {"solution": make_submission(release, source),
                 "blank": nbformat.read(release, as_version=4)}
-    for kind, cases in (("wrong", WRONG), ("alt", ALTERNATIVE), ("cheat", CHEAT)):
-        for case in cases.get(assignment, []):
+    cases = for_assignment(assignment)
+    for kind, kind_cases in (("wrong", cases.WRONG), ("alt", cases.ALTERNATIVE), ("cheat", cases.CHEAT)):
+        for case in kind_cases:
             students[f"{kind}_{slug(case.name)}"] = make_submission(release, source, case.overrides)
     for student, nb in students.items():
         submit(course, student, assignment, nb)
@@ -68,8 +69,8 @@ def feedback(course: Path, student: str, assignment: str) -> str:
 
 def test_points_are_a_round_number(graded):
     assignment, _, scores = graded
-    assert scores["solution"][1] == MAX_SCORE[assignment]
-    assert MAX_SCORE[assignment] % 10 == 0
+    assert scores["solution"][1] == for_assignment(assignment).MAX_SCORE
+    assert for_assignment(assignment).MAX_SCORE % 10 == 0
 
 
 def test_source_solutions_score_full_marks(graded):
@@ -86,7 +87,7 @@ def test_blank_release_scores_zero(graded):
 
 def test_wrong_solutions_lose_points_and_get_the_hint(graded):
     assignment, course, scores = graded
-    cases = WRONG.get(assignment, [])
+    cases = for_assignment(assignment).WRONG
     assert len(cases) >= 5, "every numeric assignment needs at least five realistic wrong solutions"
     for case in cases:
         student = f"wrong_{slug(case.name)}"
@@ -98,14 +99,14 @@ def test_wrong_solutions_lose_points_and_get_the_hint(graded):
 
 def test_alternative_correct_solutions_score_full_marks(graded):
     assignment, _, scores = graded
-    for case in ALTERNATIVE.get(assignment, []):
+    for case in for_assignment(assignment).ALTERNATIVE:
         score, max_score, cells = scores[f"alt_{slug(case.name)}"]
         assert score == max_score, f"{case.name!r} lost points: {cells}"
 
 
 def test_using_the_reference_scores_zero(graded):
     assignment, course, scores = graded
-    for case in CHEAT.get(assignment, []):
+    for case in for_assignment(assignment).CHEAT:
         student = f"cheat_{slug(case.name)}"
         _, _, cells = scores[student]
         for test in case.zero:
@@ -133,7 +134,7 @@ def test_feedback_hides_hidden_tests(graded):
                     for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END", cell.source, re.S)
                     for line in region.splitlines() if line.strip()]
     assert hidden_lines
-    for student in ("solution", "blank", *(f"wrong_{slug(c.name)}" for c in WRONG.get(assignment, []))):
+    for student in ("solution", "blank", *(f"wrong_{slug(c.name)}" for c in for_assignment(assignment).WRONG)):
         text = feedback(course, student, assignment)
         assert "HIDDEN TESTS" not in text
         for line in hidden_lines:

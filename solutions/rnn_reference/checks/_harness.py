@@ -67,13 +67,16 @@ def verify_environment() -> None:
     replaced += [f"builtins.{n}" for n, obj in _BUILTINS_SNAPSHOT.items() if getattr(builtins, n, None) is not obj]
     if sys.getprofile() is not None and getattr(sys.getprofile(), "__module__", "") != __name__:
         replaced.append("sys.setprofile hook")
-    checks = sys.modules.get("rnn_reference.checks")
-    if checks is not None:
-        for name in getattr(checks, "__all__", ()):
-            fn = getattr(checks, name, None)
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith("rnn_reference.checks.") or module is None:
+            continue
+        for name in getattr(module, "__all__", ()):
+            fn = getattr(module, name, None)
+            if isinstance(fn, type):
+                continue
             code = getattr(fn, "__code__", None)
             if code is None or not str(Path(code.co_filename).resolve()).startswith(_PACKAGE_DIR):
-                replaced.append(f"rnn_reference.checks.{name}")
+                replaced.append(f"{module_name}.{name}")
     if replaced:
         raise CheckFailed(
             "The grading environment was modified before the hidden tests ran ("

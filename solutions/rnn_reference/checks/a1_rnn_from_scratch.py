@@ -149,4 +149,4 @@ def check_simple_rnn_forward(simple_rnn_forward, part: str = "last_step") -> Non
                 mistakes=_mistakes_forward(x, kernel, recurrent_kernel, bias, h0, **options))
 
 
-__all__ = ["check_rnn_cell_step", "check_simple_rnn_forward", "CheckFailed"]
+__all__ = ["check_rnn_cell_step", "check_simple_rnn_forward"]
