@@ -1,0 +1,377 @@
+"""Run a student's notebook in a kernel that cannot harm the grader, the gradebook or other students.
+
+nbgrader's `Execute` preprocessor starts an ordinary kernel as the instructor. `SandboxedExecute`
+replaces it (see `worker.py`): its kernel manager starts the kernel through `launch()` below, which
+
+- applies resource limits: address space, file size, no core dumps, a process count;
+- when the grader runs as root (as CI and a grading server do): moves the kernel into a new,
+  empty network namespace (no network at all) and drops to a uid of its own, so student code
+  cannot write the gradebook, the reference package or any file it was not given; in a mount
+  namespace of its own the course's solutions, other submissions and gradebook are hidden;
+- starts a new session, so the kernel and everything it spawns can be killed together.
+
+The kernel talks to the grader over unix sockets (`transport="ipc"`), which work across the
+network namespace. A watchdog thread kills the kernel's processes when they exceed the memory
+limit or the submission's time limit and records why, so the submission ends with a named error.
+Without root the limits still apply; file and network isolation are then not available.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+CLONE_NEWNET = 0x40000000
+CLONE_NEWNS = 0x00020000
+PR_SET_PDEATHSIG = 1
+MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE, MNT_DETACH = 1, 4096, 16384, 1 << 18, 2
+
+
+@dataclass
+class Limits:
+    """What one submission may use. Times in seconds, sizes in MB."""
+
+    cell_timeout: int = 300
+    submission_timeout: int = 900
+    memory_mb: int = 4096          # resident memory of the kernel and its children (watchdog)
+    address_space_mb: int = 32768  # RLIMIT_AS: a 50 GB allocation fails at once with MemoryError
+    file_size_mb: int = 512        # RLIMIT_FSIZE: no file the kernel writes grows past this
+    max_processes: int = 256       # RLIMIT_NPROC for the sandbox uid (root only): no fork bomb
+    max_output_kb: int = 512       # text output kept per cell; the rest is dropped, with a note
+    max_stream_mb: int = 8         # stdout+stderr a kernel may write in all; the rest is dropped at the source
+    network: bool = False          # True keeps the network (and skips the namespace)
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def sandbox_uid() -> int | None:
+    """A uid for this worker's kernels (unique per worker process on the machine); None without root."""
+    if not is_root():
+        return None
+    return 200_000 + os.getpid() % 100_000
+
+
+# ------------------------------------------------------------------------------------------------
+# The launcher: runs in the kernel's process before exec'ing the kernel
+# ------------------------------------------------------------------------------------------------
+def launch(settings: dict, kernel_cmd: list[str]) -> None:
+    """Apply the sandbox described by `settings` to this process, then exec `kernel_cmd`."""
+    try:
+        os.setsid()
+    except PermissionError:
+        pass  # jupyter_client already started us as a session leader
+    mb = 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_AS, (settings["address_space_mb"] * mb,) * 2)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (settings["file_size_mb"] * mb,) * 2)
+    uid = settings.get("uid")
+    if uid is not None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        flags = CLONE_NEWNS | (0 if settings.get("network") else CLONE_NEWNET)
+        if libc.unshare(flags) != 0:
+            print(f"sandbox: unshare failed (errno {ctypes.get_errno()}); running without namespaces",
+                  file=sys.stderr)
+        else:
+            _private_mounts(libc, settings)
+        for path in settings.get("give", []):  # the kernel's own folders and its connection file
+            for folder, dirs, files in os.walk(path):
+                os.chown(folder, uid, uid)
+                for name in files:
+                    os.chown(os.path.join(folder, name), uid, uid)
+        if "-f" in kernel_cmd:
+            os.chown(kernel_cmd[kernel_cmd.index("-f") + 1], uid, uid)
+        resource.setrlimit(resource.RLIMIT_NPROC, (settings["max_processes"],) * 2)
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    # die with the grading worker (set after setuid, which clears it); a worker killed mid-run
+    # leaves no kernel behind
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.execv(kernel_cmd[0], kernel_cmd)
+
+
+def _mount(libc, source, target, fstype, flags, data=None) -> None:
+    encode = lambda v: v.encode() if isinstance(v, str) else v  # noqa: E731
+    if libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {source} on {target}: {os.strerror(errno)}")
+
+
+def _blocked_ancestor(path: str) -> str | None:
+    """The first ancestor of `path` that other users cannot traverse (e.g. /root, mode 0700)."""
+    parts = os.path.abspath(path).split(os.sep)
+    for i in range(2, len(parts) + 1):
+        folder = os.sep.join(parts[:i])
+        if not os.stat(folder).st_mode & 0o001:
+            return folder
+    return None
+
+
+def _private_mounts(libc, settings: dict) -> None:
+    """In the kernel's own mount namespace: expose the Python installation, hide the course's secrets.
+
+    The interpreter of a pyenv/venv set-up often lives under a folder the sandbox uid cannot enter
+    (/root). An empty tmpfs is mounted over that folder and only the interpreter's prefix is bound
+    back into it, which also hides everything else there. Each path in `settings["hide"]`
+    (the course's solutions, submissions, feedback and gradebook) is covered by an empty,
+    read-only tmpfs or by /dev/null. Nothing here is visible outside the kernel.
+    """
+    import tempfile
+
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+    for prefix in {sys.base_prefix, sys.prefix}:
+        blocked = _blocked_ancestor(prefix)
+        if blocked is None:
+            continue
+        stage = tempfile.mkdtemp(prefix="sandbox-stage-")
+        _mount(libc, prefix, stage, None, MS_BIND | MS_REC)
+        _mount(libc, "tmpfs", blocked, "tmpfs", 0, "mode=0755")
+        os.makedirs(prefix, exist_ok=True)
+        _mount(libc, stage, prefix, None, MS_BIND | MS_REC)
+        libc.umount2(stage.encode(), MNT_DETACH)
+        os.rmdir(stage)
+    for path in settings.get("hide", []):
+        if os.path.isdir(path):
+            _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY, "mode=0755")
+        elif os.path.isfile(path):
+            _mount(libc, "/dev/null", path, None, MS_BIND)
+
+
+# ------------------------------------------------------------------------------------------------
+# Finding and killing a kernel's processes
+# ------------------------------------------------------------------------------------------------
+def kernel_processes(pid: int | None, uid: int | None) -> list:
+    """Every live process of the sandbox: by uid when there is one, else the kernel and its children."""
+    import psutil
+
+    if uid is not None:
+        found = []
+        for proc in psutil.process_iter(["uids"]):
+            uids = proc.info.get("uids")
+            if uids is not None and uids.real == uid:
+                found.append(proc)
+        return found
+    if pid is None:
+        return []
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def kill_sandbox(pid: int | None, uid: int | None) -> int:
+    """SIGKILL every process of the sandbox, including background processes that left the kernel."""
+    import psutil
+
+    killed = 0
+    for _ in range(3):  # a process may fork while we kill; sweep until nothing is left
+        procs = kernel_processes(pid, uid)
+        if pid is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for proc in procs:
+            try:
+                proc.kill()
+                killed += 1
+            except psutil.NoSuchProcess:
+                pass
+        if not procs:
+            break
+        psutil.wait_procs(procs, timeout=2)
+    return killed
+
+
+class Watchdog(threading.Thread):
+    """Kills the sandbox when it uses too much memory or time; `reason` says which."""
+
+    def __init__(self, pid: int, uid: int | None, limits: Limits, started: float):
+        super().__init__(daemon=True)
+        self.pid, self.uid, self.limits, self.started = pid, uid, limits, started
+        self.reason: str | None = None
+        self.peak_rss_mb = 0.0
+        self._stop_event = threading.Event()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self._stop_event.wait(0.2):
+            rss = 0
+            for proc in kernel_processes(self.pid, self.uid):
+                try:
+                    rss += proc.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass
+            self.peak_rss_mb = max(self.peak_rss_mb, rss / 2**20)
+            if rss > self.limits.memory_mb * 2**20:
+                self.reason = f"memory limit exceeded ({self.limits.memory_mb} MB)"
+            elif time.monotonic() - self.started > self.limits.submission_timeout:
+                self.reason = f"time limit exceeded ({self.limits.submission_timeout} s for the whole notebook)"
+            if self.reason:
+                kill_sandbox(self.pid, self.uid)
+                return
+
+
+# ------------------------------------------------------------------------------------------------
+# The kernel manager and the Execute preprocessor nbgrader uses
+# ------------------------------------------------------------------------------------------------
+# Runs in the kernel at start-up: a notebook that prints a gigabyte is cut off in the kernel itself,
+# before the output crosses to the grader. (Student code could undo it; it would only cost itself time.)
+OUTPUT_LIMIT_STARTUP = """
+import sys
+
+
+def _limit_stream(stream, budget=BUDGET):
+    write, state = stream.write, {"left": budget, "noted": False}
+
+    def limited(text):
+        if state["left"] <= 0:
+            if not state["noted"]:
+                state["noted"] = True
+                write("\\n[grader: output limit reached; further output is discarded]\\n")
+            return len(text)
+        state["left"] -= len(text)
+        return write(text if state["left"] >= 0 else text[: len(text) + state["left"]])
+
+    stream.write = limited
+
+
+for _stream in (sys.stdout, sys.stderr):
+    _limit_stream(_stream)
+del _stream, _limit_stream
+"""
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SandboxedKernelManager(AsyncKernelManager):
+        """Starts the kernel through `python -m grading.sandbox launch SETTINGS -- KERNEL_CMD`."""
+
+        sandbox_settings: dict = {}
+
+        async def _async_pre_start_kernel(self, **kw):
+            kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+            kernel_cmd = [sys.executable, "-m", "grading.sandbox", "launch",
+                          json.dumps(self.sandbox_settings), "--", *kernel_cmd]
+            env = dict(kw.get("env") or os.environ)
+            env.update(self.sandbox_settings.get("env", {}))
+            kw["env"] = env
+            return kernel_cmd, kw
+
+    return SandboxedKernelManager
+
+
+def sandboxed_execute_class():
+    """nbgrader's Execute with a sandboxed kernel, a watchdog and bounded output (built lazily)."""
+    from jupyter_core.utils import run_sync
+    from nbgrader.preprocessors import Execute
+    from traitlets import Dict, List, Unicode
+
+    class SandboxedExecute(Execute):
+        limits = Dict({}, help="Limits (see grading.sandbox.Limits) as a dict").tag(config=True)
+        workdir = Unicode("", help="Folder the kernel may write (its home, ipc sockets)").tag(config=True)
+        hide = List(Unicode(), help="Paths the kernel must not see (solutions, submissions, gradebook)").tag(config=True)
+        last = None  # the latest instance: a worker grades one submission at a time and reads its watchdog
+
+        def __init__(self, *args, **kwargs):
+            kwargs["kernel_manager_class"] = _kernel_manager_class()
+            super().__init__(*args, **kwargs)
+            self.watchdog: Watchdog | None = None
+            self._output_bytes: dict[int, int] = {}
+            type(self).last = self
+
+        def _settings(self) -> tuple[Limits, dict]:
+            limits = Limits(**self.limits)
+            home = os.path.join(self.workdir, "home")
+            startup = os.path.join(home, ".ipython", "profile_default", "startup")
+            os.makedirs(startup, exist_ok=True)
+            with open(os.path.join(startup, "00-output-limit.py"), "w") as f:
+                f.write(OUTPUT_LIMIT_STARTUP.replace("BUDGET", str(limits.max_stream_mb * 2**20)))
+            settings = asdict(limits)
+            settings.update(uid=sandbox_uid(), give=[self.workdir], hide=list(self.hide),
+                            env={"HOME": home, "IPYTHONDIR": os.path.join(home, ".ipython"),
+                                 "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
+                                 "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1"})
+            return limits, settings
+
+        def create_kernel_manager(self):
+            km = super().create_kernel_manager()
+            limits, settings = self._settings()
+            cwd = self.resources.get("metadata", {}).get("path") if hasattr(self, "resources") else None
+            if cwd:
+                settings["give"].append(cwd)
+            km.sandbox_settings = settings
+            km.transport = "ipc"
+            km.ip = os.path.join(self.workdir, "ipc", "kernel")
+            os.makedirs(os.path.dirname(km.ip), exist_ok=True)
+            km.connection_file = os.path.join(self.workdir, "ipc", "connection.json")
+            self._limits = limits
+            return km
+
+        async def async_start_new_kernel(self, **kwargs):
+            await super().async_start_new_kernel(**kwargs)
+            pid = self.km.provisioner.process.pid
+            self.watchdog = Watchdog(pid, self.km.sandbox_settings.get("uid"), self._limits, time.monotonic())
+            self.watchdog.start()
+
+        async def _async_cleanup_kernel(self):
+            try:
+                await super()._async_cleanup_kernel()
+            finally:
+                if self.watchdog is not None:
+                    self.watchdog.stop()
+                    kill_sandbox(self.watchdog.pid, self.watchdog.uid)  # background processes too
+
+        # nbclient's sync entry points wrap the *base* class's coroutines; re-wrap ours.
+        start_new_kernel = run_sync(async_start_new_kernel)
+        _cleanup_kernel = run_sync(_async_cleanup_kernel)
+
+        def output(self, outs, msg, display_id, cell_index):
+            """Keep at most `max_output_kb` of text per cell, so a flood cannot fill the grader's memory."""
+            budget = Limits(**self.limits).max_output_kb * 1024
+            content = msg.get("content", {})
+            size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
+            used = self._output_bytes.get(cell_index, 0)
+            self._output_bytes[cell_index] = used + size
+            if used >= budget:
+                return None
+            if used + size > budget and msg["msg_type"] == "stream":
+                msg = dict(msg, content=dict(content, text=content["text"][: budget - used]
+                                             + f"\n[output truncated: more than {budget // 1024} KB]\n"))
+            return super().output(outs, msg, display_id, cell_index)
+
+    return SandboxedExecute
+
+
+def __getattr__(name: str):
+    """`grading.sandbox.SandboxedExecute` is built on first use (it needs nbgrader, the launcher does not)."""
+    if name == "SandboxedExecute":
+        globals()[name] = sandboxed_execute_class()
+        return globals()[name]
+    raise AttributeError(f"module 'grading.sandbox' has no attribute {name!r}")
+
+
+def main(argv: list[str]) -> None:
+    """`python -m grading.sandbox launch SETTINGS_JSON -- KERNEL_CMD...`"""
+    if len(argv) < 4 or argv[0] != "launch" or argv[2] != "--":
+        raise SystemExit("usage: python -m grading.sandbox launch SETTINGS_JSON -- KERNEL_CMD...")
+    launch(json.loads(argv[1]), argv[3:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
