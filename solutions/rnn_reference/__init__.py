@@ -33,12 +33,17 @@ _EXPORTS = {
     "dense_params": "params",
     "bidirectional_params": "params",
     "count_params": "params",
+    "ParamCount": "params",
     "build_char_vocab": "data",
     "pad_sequences": "data",
     "encode_and_pad": "data",
     "make_lm_sequences": "data",
     "split_inputs_targets": "data",
     "sample_next": "data",
+    "build_word_vocab": "data",
+    "load_corpus": "data",
+    "load_char_sentiment": "data",
+    "data_dir": "data",
     "set_seed": "utils",
 }
 
