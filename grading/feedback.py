@@ -9,6 +9,8 @@ exception's one-line message, which the checks write for students.
 
 from __future__ import annotations
 
+import re
+
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
@@ -49,3 +51,18 @@ class HideHiddenTests(Preprocessor):
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         return cell, resources
+
+
+_EXTERNAL = re.compile(
+    r"<script[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>"   # <script src="https://...">
+    r"|<link[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>",             # <link href="https://...">
+    re.IGNORECASE)
+
+
+def offline_html(text: str) -> str:
+    """Feedback a student can open offline: no script or stylesheet is loaded from the internet.
+
+    nbgrader's feedback template loads MathJax from a CDN (its `mathjax()` macro ignores
+    HTMLExporter.mathjax_url). Without it, equations stay readable as their LaTeX source.
+    """
+    return _EXTERNAL.sub("<!-- external resource removed: feedback works offline -->", text)

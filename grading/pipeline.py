@@ -59,9 +59,12 @@ def submissions(root: Path, assignment: str) -> list[str]:
     return sorted(p.parent.name for p in base.glob(f"*/{assignment}") if p.is_dir() and not p.is_symlink())
 
 
-def grader_key(root: Path, assignment: str, limits: Limits) -> str:
-    """A hash of everything that decides a grade besides the submission: source, checks, grader, limits."""
-    digest = hashlib.sha256(json.dumps(asdict(limits), sort_keys=True).encode())
+def grader_key(root: Path, assignment: str) -> str:
+    """A hash of what decides a grade besides the submission: the source notebook, the checks, the grader.
+
+    Resource limits are not part of it: raising a time limit does not re-grade a class (use --force).
+    """
+    digest = hashlib.sha256()
     paths = [root / "exercises" / assignment / f"{assignment}.ipynb"]
     paths += [ROOT / name for name in GRADER_FILES]
     checks = ROOT / "solutions" / "rnn_reference"
@@ -112,23 +115,31 @@ def _db_url(root: Path) -> str:
     return f"sqlite:///{root / 'gradebook.db'}"
 
 
-def record(root: Path, result: Result) -> None:
-    """Write one result into the gradebook, autograded/ and feedback/ (the coordinator's job)."""
-    import nbformat
-    from nbgrader.api import Gradebook
+def _save_auto_grades(gb, nb, result: Result) -> None:
+    """nbgrader's SaveAutoGrades, writing through the coordinator's open gradebook."""
     from nbgrader.preprocessors import SaveAutoGrades
 
-    with Gradebook(_db_url(root), "rnn-course") as gb:
-        gb.update_or_create_student(result.student)
-        timestamp = _timestamp(root, result)
-        submission = gb.update_or_create_submission(result.assignment, result.student,
-                                                    **({"timestamp": timestamp} if timestamp else {}))
-        if result.status != "graded":
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    grade.auto_score = 0
-                    grade.needs_manual_grade = False
-            gb.db.commit()
+    saver = SaveAutoGrades()
+    saver.notebook_id, saver.assignment_id, saver.student_id = result.assignment, result.assignment, result.student
+    saver.gradebook = gb
+    for index, cell in enumerate(nb.cells):
+        saver.preprocess_cell(cell, {}, index)
+
+
+def record(root: Path, result: Result, gb) -> None:
+    """Write one result into the gradebook `gb`, autograded/ and feedback/ (the coordinator's job)."""
+    import nbformat
+
+    gb.update_or_create_student(result.student)
+    timestamp = _timestamp(root, result)
+    submission = gb.update_or_create_submission(result.assignment, result.student,
+                                                **({"timestamp": timestamp} if timestamp else {}))
+    if result.status != "graded":
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gb.db.commit()
     out = root / "autograded" / result.student / result.assignment
     feedback = root / "feedback" / result.student / result.assignment
     for folder in (out, feedback):
@@ -136,14 +147,12 @@ def record(root: Path, result: Result) -> None:
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
     if result.status == "graded":
-        nb = nbformat.reads(result.notebook, as_version=4)
-        resources = {"nbgrader": {"db_url": _db_url(root), "assignment": result.assignment,
-                                  "notebook": result.assignment, "student": result.student}}
-        SaveAutoGrades().preprocess(nb, resources)
+        _save_auto_grades(gb, nbformat.reads(result.notebook, as_version=4), result)
         (out / f"{result.assignment}.ipynb").write_text(result.notebook, encoding="utf-8")
         (feedback / f"{result.assignment}.html").write_text(result.feedback_html, encoding="utf-8")
     else:
         (feedback / f"{result.assignment}.html").write_text(_error_feedback(result), encoding="utf-8")
+    gb.db.expunge_all()  # one session serves the whole run; keep its identity map from growing
 
 
 def _timestamp(root: Path, result: Result):
@@ -166,25 +175,24 @@ def _error_feedback(result: Result) -> str:
 # ------------------------------------------------------------------------------------------------
 # Reports
 # ------------------------------------------------------------------------------------------------
-def export(root: Path, assignment: str, ledger: Ledger, students: list[str]) -> tuple[Path, Path]:
+def export(root: Path, assignment: str, ledger: Ledger, students: list[str], gb) -> tuple[Path, Path]:
     """reports/<assignment>/grades.csv (from the gradebook, with status and error) and a histogram PNG."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     folder = root / "reports" / assignment
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
-    with Gradebook(_db_url(root), "rnn-course") as gb:
-        max_score = gb.find_assignment(assignment).max_score
-        for student in students:
-            entry = ledger.latest.get(student, {})
-            try:
-                score = gb.find_submission(assignment, student).score
-            except MissingEntry:
-                score = None
-            rows.append({"student_id": student, "score": score, "max_score": max_score,
-                         "status": entry.get("status", "not graded"), "error": entry.get("error", ""),
-                         "notes": "; ".join(entry.get("notes", [])),
-                         "seconds": round(entry.get("seconds", 0.0), 2)})
+    max_score = gb.find_assignment(assignment).max_score
+    for student in students:
+        entry = ledger.latest.get(student, {})
+        try:
+            score = gb.find_submission(assignment, student).score
+        except MissingEntry:
+            score = None
+        rows.append({"student_id": student, "score": score, "max_score": max_score,
+                     "status": entry.get("status", "not graded"), "error": entry.get("error", ""),
+                     "notes": "; ".join(entry.get("notes", [])),
+                     "seconds": round(entry.get("seconds", 0.0), 2)})
     csv_path = folder / "grades.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["student_id"])
@@ -266,7 +274,7 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
         raise SystemExit(f"nothing to grade: no submitted/<student>/{assignment}/ folders in {root}")
     summary = Summary(assignment)
     ledger = Ledger(root / "reports" / assignment / "ledger.jsonl")
-    key = grader_key(root, assignment, limits)
+    key = grader_key(root, assignment)
     todo, prints = [], {}
     for student in students:
         files = read_folder(root / "submitted" / student / assignment)
@@ -294,20 +302,25 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
                 yield Job(assignment, student, files, config, template, exercise_files,
                           limits=asdict(limits), hide=hide, release=release)
 
-        _run(jobs(), len(todo), workers, scheduler, job_fn, progress, summary,
-             on_result=lambda r: _finish(root, ledger, r, prints[r.student], summary))
-    summary.csv_path, summary.plot_path = export(root, assignment, ledger, students)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_db_url(root), "rnn-course") as gb:  # opened once: nbgrader checks its schema on open
+        if todo:
+            _run(jobs(), len(todo), workers, scheduler, job_fn, progress, summary,
+                 on_result=lambda r: _finish(root, ledger, r, prints[r.student], summary, gb))
+        summary.csv_path, summary.plot_path = export(root, assignment, ledger, students, gb)
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _finish(root: Path, ledger: Ledger, result: Result, print_: str, summary: Summary) -> None:
+def _finish(root: Path, ledger: Ledger, result: Result, print_: str, summary: Summary, gb) -> None:
     try:
-        record(root, result)
+        record(root, result, gb)
     except Exception as err:  # a result we cannot store is reported, not fatal to the run
         result.status, result.error = "error", f"could not record the result: {type(err).__name__}: {err}"
         try:
-            record(root, Result(result.assignment, result.student, "error", error=result.error))
+            gb.db.rollback()
+            record(root, Result(result.assignment, result.student, "error", error=result.error), gb)
         except Exception:
             pass  # the ledger line below still names the error
     entry = {"student": result.student, "fingerprint": print_, "status": result.status, "error": result.error,

@@ -21,6 +21,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .feedback import offline_html
 from .sandbox import Limits, is_root
 
 
@@ -264,7 +265,7 @@ def grade_job(job: Job) -> Result:
         feedback = api.generate_feedback(job.assignment, job.student, force=True)
         html = course / "feedback" / job.student / job.assignment / f"{job.assignment}.html"
         if feedback["success"] and html.is_file():
-            result.feedback_html = html.read_text(encoding="utf-8")
+            result.feedback_html = offline_html(html.read_text(encoding="utf-8"))
         result.status = "graded"
         return result
     except Exception as err:  # the grader's own failure for this submission: named, never fatal
