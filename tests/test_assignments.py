@@ -25,6 +25,7 @@ from submissions import make_submission, submit
 
 sys.path.insert(0, str(ROOT))
 from grading import stock  # noqa: E402
+from grading.pipeline import grade_assignment  # noqa: E402
 from grading.course import assignment_ids  # noqa: E402
 
 pytestmark = pytest.mark.grading
@@ -53,18 +54,26 @@ def graded(request, tmp_path_factory):
             students[f"{kind}_{slug(case.name)}"] = make_submission(release, source, case.overrides)
     for student, nb in students.items():
         submit(course, student, assignment, nb)
-    stock.grade(assignment, root=course)
+    summary = grade_assignment(assignment, root=course, workers=2, progress=False)
+    assert summary.errors == 0, summary.results
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="rnn-course") as gb:
         scores = {}
         for student in students:
             submission = gb.find_submission(assignment, student)
-            cells = {g.name: (g.score, g.max_score) for nb in submission.notebooks for g in nb.grades}
+            # (score, max_score, graded by hand?): a written answer waits for a person and scores 0 until then
+            cells = {g.name: (g.score, g.max_score, g.cell_type == "markdown")
+                     for nb in submission.notebooks for g in nb.grades}
             scores[student] = (submission.score, submission.max_score, cells)
     return assignment, course, scores
 
 
 def feedback(course: Path, student: str, assignment: str) -> str:
     return (course / "feedback" / student / assignment / f"{assignment}.html").read_text(encoding="utf-8")
+
+
+def manual_points(cells: dict) -> float:
+    """The points of the cells a person grades (written answers): autograding leaves them at 0."""
+    return sum(max_score for _, max_score, by_hand in cells.values() if by_hand)
 
 
 def test_points_are_a_round_number(graded):
@@ -76,8 +85,9 @@ def test_points_are_a_round_number(graded):
 def test_source_solutions_score_full_marks(graded):
     assignment, _, scores = graded
     score, max_score, cells = scores["solution"]
-    failed = {name: s for name, s in cells.items() if s[0] != s[1]}
-    assert score == max_score, f"reference solutions lost points on {failed}"
+    assert manual_points(cells) == getattr(for_assignment(assignment), "MANUAL_POINTS", 0)
+    failed = {name: s for name, s in cells.items() if not s[2] and s[0] != s[1]}
+    assert score == max_score - manual_points(cells), f"reference solutions lost points on {failed}"
 
 
 def test_blank_release_scores_zero(graded):
@@ -91,8 +101,8 @@ def test_wrong_solutions_lose_points_and_get_the_hint(graded):
     assert len(cases) >= 5, "every numeric assignment needs at least five realistic wrong solutions"
     for case in cases:
         student = f"wrong_{slug(case.name)}"
-        score, max_score, _ = scores[student]
-        assert score < max_score, f"{case.name!r} scored full marks"
+        score, max_score, cells = scores[student]
+        assert score < max_score - manual_points(cells), f"{case.name!r} scored full marks"
         text = feedback(course, student, assignment)
         assert case.hint in text, f"{case.name!r}: feedback does not say {case.hint!r}"
 
@@ -101,7 +111,7 @@ def test_alternative_correct_solutions_score_full_marks(graded):
     assignment, _, scores = graded
     for case in for_assignment(assignment).ALTERNATIVE:
         score, max_score, cells = scores[f"alt_{slug(case.name)}"]
-        assert score == max_score, f"{case.name!r} lost points: {cells}"
+        assert score == max_score - manual_points(cells), f"{case.name!r} lost points: {cells}"
 
 
 def test_using_the_reference_scores_zero(graded):
@@ -140,6 +150,8 @@ def test_feedback_hides_hidden_tests(graded):
         for line in hidden_lines:
             assert line not in text, f"feedback for {student} shows hidden test code: {line!r}"
         assert "_harness.py" not in text and "rnn_reference/checks" not in text
+        assert not re.search(r"""<(script|link)[^>]*(src|href)=["']?(https?:)?//""", text), \
+            f"{student}: feedback loads a script or stylesheet from the internet"
 
 
 def test_source_notebook_passes_its_own_tests(graded, tmp_path):

@@ -132,9 +132,11 @@ def describe_inputs(args: Iterable, kwargs: Mapping) -> str:
     def one(value):
         if isinstance(value, np.ndarray):
             return f"array{value.shape}"
-        if isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
-            return "[" + ", ".join(one(v) for v in value) + "]"
-        return repr(value)
+        if isinstance(value, (list, tuple)):
+            inner = ", ".join(one(v) for v in value[:6]) + (", ..." if len(value) > 6 else "")
+            return ("[" + inner + "]") if isinstance(value, list) else ("(" + inner + ")")
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
     parts = [one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()]
     return "(" + ", ".join(parts) + ")"
 
@@ -228,3 +230,30 @@ def rng_for(check_name: str, case_index: int) -> np.random.Generator:
 def uniform(rng: np.random.Generator, shape, scale: float = 1.0, dtype=np.float64) -> np.ndarray:
     """Random weights or inputs in [-scale, scale)."""
     return (rng.uniform(-scale, scale, size=shape)).astype(dtype)
+
+
+# --------------------------------------------------------------------------------------------
+# Trained models: the notebook's own code must not use the reference package
+# --------------------------------------------------------------------------------------------
+def notebook_uses_reference() -> str:
+    """The first line of the notebook's executed cells that uses rnn_reference ('' if none or not in IPython).
+
+    A trained model is not a function call_student can watch, so a check that scores one (a6, a7) reads
+    the kernel's input history instead: training on data loaded with the reference package (which could
+    include held-out examples) scores 0. Lines importing the hidden tests' checks are allowed.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return ""
+    shell = get_ipython()
+    if shell is None:
+        return ""
+    import re
+
+    hidden_import = re.compile(r"from rnn_reference\.checks\.a\w+ import check_\w+(, check_\w+)*")
+    for source in shell.user_ns.get("In", []) or []:
+        for line in str(source).splitlines():
+            if "rnn_reference" in line and not hidden_import.fullmatch(line.strip()):
+                return line.strip()
+    return ""
