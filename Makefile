@@ -11,6 +11,15 @@ ASSIGNMENT ?=
 WORKERS ?=
 NOTEBOOK ?=
 PYTEST_ARGS ?=
+# The website serves its own math renderer: MathJax 3 from the npm registry, copied into _vendor/
+# (a Sphinx html_static_path, see _config.yml), so no page loads anything from a CDN.
+MATHJAX_VERSION := 3.2.2
+MATHJAX_NPM := $(VENV)/npm/.mathjax-$(MATHJAX_VERSION)
+MATHJAX := _vendor/mathjax/tex-mml-chtml.js
+# The site tests drive Debian's Chromium (never a browser build downloaded by a test tool).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Quiet TensorFlow's C++ start-up logs in chapters, grading kernels and tests.
 export TF_CPP_MIN_LOG_LEVEL := 3
@@ -27,18 +36,36 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e .
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the pinned environment
+$(MATHJAX_NPM): | $(STAMP)
+	@command -v npm >/dev/null || { echo "npm is needed to install MathJax: apt-get install npm"; exit 1; }
+	rm -rf $(VENV)/npm && mkdir -p $(VENV)/npm
+	npm install --prefix $(VENV)/npm --no-save --no-package-lock --no-audit --no-fund --loglevel=error mathjax@$(MATHJAX_VERSION)
+	touch $@
+
+# Only what the pages use: the TeX+MathML→CHTML bundle, its fonts, the TeX extensions it autoloads,
+# and the menu / accessibility components it loads when a reader turns them on.
+$(MATHJAX): $(MATHJAX_NPM)
+	rm -rf _vendor/mathjax && mkdir -p _vendor/mathjax/output
+	cd $(VENV)/npm/node_modules/mathjax && cp -r LICENSE es5/tex-mml-chtml.js es5/input es5/ui es5/a11y es5/sre $(CURDIR)/_vendor/mathjax/ \
+		&& cp -r es5/output/chtml $(CURDIR)/_vendor/mathjax/output/
+	touch $@
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+install: $(STAMP) $(MATHJAX)  ## create .venv and install the pinned environment (and the site's MathJax)
 
 release: $(STAMP)  ## generate every student notebook from exercises/ into release/
 	$(BIN)/python -m grading release
 
-book: release  ## execute every chapter and build the website into _build/html
+book: release $(MATHJAX)  ## execute every chapter and build the website into _build/html
 	$(BIN)/jupyter-book build . -W --keep-going
 
 serve:  ## serve the built website on http://localhost:8000
 	$(BIN)/python -m http.server --directory _build/html 8000
 
-test: $(STAMP)  ## run the whole test suite (builds the book if needed)
+test: $(STAMP) $(MATHJAX) $(CHROMIUM)  ## run the whole test suite (builds the book if needed)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 check: $(STAMP)  ## run the visible tests of a notebook: make check NOTEBOOK=path.ipynb
@@ -51,7 +78,7 @@ grade: $(STAMP)  ## autograde submitted/*/ASSIGNMENT, write feedback and grades:
 
 bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 	$(BIN)/python benchmarks/build_time.py
-	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/grading_cost.py
 
 clean:  ## remove everything generated (keeps .venv)
-	rm -rf _build release autograded feedback reports gradebook.db grades.csv
+	rm -rf _build _vendor release autograded feedback reports gradebook.db grades.csv

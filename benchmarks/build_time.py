@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["_config.yml", "_toc.yml", "intro.md", "glossary.md", "chapters", "assignments", "release", "data"]
+SOURCES = ["_config.yml", "_toc.yml", "intro.md", "glossary.md", "chapters", "assignments", "release", "data", "_vendor"]
 
 
 def build(book: Path, *extra: str) -> tuple[float, str]:
