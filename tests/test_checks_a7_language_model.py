@@ -74,7 +74,8 @@ def _run_checks(namespace):
     calls = [(checks.check_make_lm_sequences, "make_lm_sequences", {}),
              (checks.check_split_inputs_targets, "split_inputs_targets", {}),
              *[(checks.check_sample_next, "sample_next", {"part": p}) for p in ("greedy", "distribution", "temperature")],
-             *[(checks.check_generate_text, "generate_text", {"part": p}) for p in ("context", "greedy", "sampling")]]
+             *[(checks.check_generate_text, "generate_text", {"part": p}) for p in ("context", "greedy")],
+             (checks.check_generate_text, "generate_text", {"part": "sampling", "sample_next": namespace["sample_next"]})]
     messages = []
     for check, name, options in calls:
         try:
@@ -95,6 +96,17 @@ def test_checks_name_each_wrong_function(case):
     messages = _run_checks(_namespace(case.overrides))
     assert messages, f"{case.name!r} passed every hidden check"
     assert any(case.hint in message for message in messages), messages
+
+
+@pytest.mark.parametrize("case", [c for c in cases.WRONG if set(c.overrides) == {"sample_next"}], ids=lambda c: c.name)
+def test_a_wrong_sample_next_costs_no_generate_text_points(case):
+    """generate_text that passes probs, temperature and rng on to a wrong sample_next is still right."""
+    from rnn_reference.checks.a7_language_model import check_generate_text
+
+    namespace = _namespace(case.overrides)
+    check_generate_text(namespace["generate_text"], part="sampling", sample_next=namespace["sample_next"])
+    with pytest.raises(AssertionError):  # without sample_next the check cannot tell whose mistake it is
+        check_generate_text(namespace["generate_text"], part="sampling")
 
 
 def test_trained_check_fails_a_uniform_model():

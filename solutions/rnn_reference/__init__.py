@@ -45,6 +45,8 @@ _EXPORTS = {
     "load_char_sentiment": "data",
     "data_dir": "data",
     "set_seed": "utils",
+    "keras_output_shapes": "keras_shapes",
+    "build_stacked_model": "keras_shapes",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -441,12 +441,54 @@ def _check_contexts(record, tokens, token2idx, seed_len, n_tokens, context_lengt
 _GENERATE_PARTS = ("context", "greedy", "sampling")
 
 
-def check_generate_text(generate_text, part: str = "greedy") -> None:
+def _follows_own_sampler(sample_next, ids, p, temperature, seed) -> bool:
+    """True when `ids` are exactly the draws the student's own sample_next makes from a fresh rng(seed).
+
+    generate_text is then right (one draw per token, with the probabilities, temperature and rng it was
+    given), even if sample_next is wrong: that mistake is graded by sample_next's own tests.
+    """
+    if sample_next is None:
+        return False
+    rng = np.random.default_rng(seed)
+    probs = p.astype(np.float32)  # what the fake model hands over: model_predict(...)[0]
+    try:
+        for want in ids:
+            if int(call_student(sample_next, "sample_next", probs.copy(), temperature, rng)) != want:
+                return False
+    except UsedReference:
+        raise
+    except (CheckFailed, TypeError, ValueError):
+        return False
+    return True
+
+
+def _sampler_is_deterministic(sample_next, p, temperature) -> bool:
+    """False when the student's own sample_next gives different draws for the same seed (then generate_text
+    cannot be reproducible, and that mistake is graded by sample_next's tests); True if unknown."""
+    if sample_next is None:
+        return True
+    probs = p.astype(np.float32)
+    try:
+        runs = []
+        for _ in range(2):
+            rng = np.random.default_rng(12345)
+            runs.append([int(call_student(sample_next, "sample_next", probs.copy(), temperature, rng))
+                         for _ in range(30)])
+    except UsedReference:
+        raise
+    except (CheckFailed, TypeError, ValueError):
+        return True
+    return runs[0] == runs[1]
+
+
+def check_generate_text(generate_text, part: str = "greedy", sample_next=None) -> None:
     """generate_text(model_predict, seed_tokens, n_tokens, token2idx, idx2token, maxlen, temperature, rng).
 
     part: 'context' (what the model is given at each step), 'greedy' (temperature 0 reproduces the
     argmax continuation exactly) or 'sampling' (temperature > 0: the tokens follow the tempered
-    distribution, and the same seed gives the same text).
+    distribution, and the same seed gives the same text). With part='sampling', pass the student's
+    `sample_next` too: tokens that are exactly its draws are accepted, so that a mistake in
+    sample_next does not cost the points of generate_text as well.
     """
     verify_environment()
     if part not in _GENERATE_PARTS:
@@ -499,7 +541,8 @@ def check_generate_text(generate_text, part: str = "greedy") -> None:
         tokens = _check_tokens(got, seed_tokens, n_tokens, idx2token, case)
         counts = np.bincount([token2idx[t] for t in tokens[1:]], minlength=vocab_size)
         q = _tempered(p, temperature)
-        if chi_square_pvalue(counts, q) < P_FAIL:
+        if chi_square_pvalue(counts, q) < P_FAIL and not _follows_own_sampler(
+                sample_next, [token2idx[t] for t in tokens[1:]], p, temperature, seed):
             freq = np.round(counts / n_tokens, 3).tolist()
             if temperature != 1 and chi_square_pvalue(counts, p) >= P_FAIL:
                 hint = "the temperature is not used: pass it on to sample_next"
@@ -513,7 +556,7 @@ def check_generate_text(generate_text, part: str = "greedy") -> None:
             again = call_student(generate_text, "generate_text", _make_fake_model(fixed["table"], maxlen - 1, [], np),
                                  list(seed_tokens), 50, dict(token2idx), dict(idx2token), maxlen, temperature,
                                  np.random.default_rng(seed))
-            if list(again) != tokens[:51]:
+            if list(again) != tokens[:51] and _sampler_is_deterministic(sample_next, p, temperature):
                 raise CheckFailed("`generate_text` gives a different text for the same seeded rng. Likely mistake: the "
                                   "rng argument is not passed on to sample_next (or sample_next ignores it).\n  "
                                   f"case: {case}")
