@@ -20,7 +20,6 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 from .course import ROOT, assignment_ids, nbgrader, require_assignment

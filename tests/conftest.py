@@ -14,12 +14,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 os.environ["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-def tool_env() -> dict[str, str]:
-    """Environment for subprocesses: the venv first on PATH, TensorFlow quiet."""
-    env = dict(os.environ)
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    return env
+from grading.course import tool_env  # noqa: E402,F401 -- one definition, shared with the grading tools
 
 
 @pytest.fixture(scope="session")

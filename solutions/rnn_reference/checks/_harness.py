@@ -13,7 +13,6 @@ student; it never contains the reference implementation or this module's source.
 from __future__ import annotations
 
 import builtins
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping

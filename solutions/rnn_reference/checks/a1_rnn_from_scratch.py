@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..simple_rnn import simple_rnn_forward as _forward
-from ._harness import CheckFailed, call_student, compare, rng_for, uniform, verify_environment
+from ._harness import call_student, compare, rng_for, uniform, verify_environment
 
 N_CASES = 40
 
