@@ -96,7 +96,24 @@ def launch(settings: dict, kernel_cmd: list[str]) -> None:
     # die with the grading worker (set after setuid, which clears it); a worker killed mid-run
     # leaves no kernel behind
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    os.execv(kernel_cmd[0], kernel_cmd)
+    if kernel_cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"]:
+        _become_ipykernel(kernel_cmd[3:])
+    else:
+        os.execv(kernel_cmd[0], kernel_cmd)
+
+
+def _become_ipykernel(args: list[str]) -> None:
+    """Run the IPython kernel in this process, as `python -m ipykernel_launcher ARGS` would.
+
+    Exec'ing a new interpreter would repeat this one's start. And a grading kernel needs no
+    debugger: with debugpy unavailable (as if not installed) ipykernel skips importing it, which
+    was a fifth of the kernel's start-up time.
+    """
+    import runpy
+
+    sys.modules["debugpy"] = None  # `import debugpy` raises ImportError; ipykernel then runs without it
+    sys.argv = ["ipykernel_launcher", *args]
+    runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
 
 
 def _mount(libc, source, target, fstype, flags, data=None) -> None:
@@ -256,6 +273,11 @@ del _stream, _limit_stream
 """
 
 
+# The kernel's IPython profile: no input history database (a new SQLite file and a saving thread
+# per submission, read by nobody).
+KERNEL_CONFIG = "c.HistoryManager.enabled = False\n"
+
+
 def _kernel_manager_class():
     from jupyter_client.manager import AsyncKernelManager
 
@@ -302,6 +324,8 @@ def sandboxed_execute_class():
             os.makedirs(startup, exist_ok=True)
             with open(os.path.join(startup, "00-output-limit.py"), "w") as f:
                 f.write(OUTPUT_LIMIT_STARTUP.replace("BUDGET", str(limits.max_stream_mb * 2**20)))
+            with open(os.path.join(startup, os.pardir, "ipython_kernel_config.py"), "w") as f:
+                f.write(KERNEL_CONFIG)
             settings = asdict(limits)
             settings.update(uid=sandbox_uid(), give=[self.workdir], hide=list(self.hide),
                             env={"HOME": home, "IPYTHONDIR": os.path.join(home, ".ipython"),
