@@ -22,15 +22,16 @@ import signal
 import sys
 import tempfile
 import time
+from contextlib import closing, contextmanager
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from .course import ROOT, nbgrader, require_assignment
+from .course import ROOT, generate_assignment, require_assignment
 from .sandbox import Limits, kill_sandbox
-from .worker import Job, Result, fingerprint, grade_job, isolation_summary, read_folder
+from .worker import Job, Result, fingerprint, grade_job, isolation_summary, read_folder, warm_up
 
 GRADER_FILES = ["grading/worker.py", "grading/sandbox.py", "grading/feedback.py", "nbgrader_config.py"]
 
@@ -102,13 +103,34 @@ class Ledger:
 # Writing results (coordinator only)
 # ------------------------------------------------------------------------------------------------
 def template_gradebook(root: Path, assignment: str) -> bytes:
-    """A gradebook holding only this assignment's source cells: what a worker's private course needs."""
+    """A gradebook holding only this assignment's source cells: what a worker's private course needs.
+
+    It starts with the schema version of the course's gradebook, so nbgrader does not run `alembic`
+    to find it (a second interpreter) when it creates the tables.
+    """
     with tempfile.TemporaryDirectory(prefix="rnn-template-") as tmp:
         course = Path(tmp)
         shutil.copy(root / "nbgrader_config.py", course)
         shutil.copytree(root / "exercises" / assignment, course / "exercises" / assignment)
-        nbgrader("generate_assignment", assignment, "--force", root=course)
+        _copy_schema_version(root / "gradebook.db", course / "gradebook.db")
+        generate_assignment(assignment, course)
         return (course / "gradebook.db").read_bytes()
+
+
+def _copy_schema_version(source: Path, target: Path) -> None:
+    import sqlite3
+
+    if not source.is_file():
+        return
+    with closing(sqlite3.connect(source)) as db:
+        try:
+            versions = db.execute("SELECT version_num FROM alembic_version").fetchall()
+        except sqlite3.DatabaseError:
+            return  # nbgrader will find the version itself
+    with closing(sqlite3.connect(target)) as db:
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        db.executemany("INSERT INTO alembic_version (version_num) VALUES (?)", versions)
+        db.commit()
 
 
 def _db_url(root: Path) -> str:
@@ -127,19 +149,24 @@ def _save_auto_grades(gb, nb, result: Result) -> None:
 
 
 def record(root: Path, result: Result, gb) -> None:
-    """Write one result into the gradebook `gb`, autograded/ and feedback/ (the coordinator's job)."""
+    """Write one result into the gradebook `gb`, autograded/ and feedback/ (the coordinator's job).
+
+    The submission's rows are committed once, together: a crash leaves all of them or none.
+    """
     import nbformat
 
-    gb.update_or_create_student(result.student)
-    timestamp = _timestamp(root, result)
-    submission = gb.update_or_create_submission(result.assignment, result.student,
-                                                **({"timestamp": timestamp} if timestamp else {}))
-    if result.status != "graded":
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                grade.auto_score = 0
-                grade.needs_manual_grade = False
-        gb.db.commit()
+    with _one_commit(gb):
+        gb.update_or_create_student(result.student)
+        timestamp = _timestamp(root, result)
+        submission = gb.update_or_create_submission(result.assignment, result.student,
+                                                    **({"timestamp": timestamp} if timestamp else {}))
+        if result.status != "graded":
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+        else:
+            _save_auto_grades(gb, nbformat.reads(result.notebook, as_version=4), result)
     out = root / "autograded" / result.student / result.assignment
     feedback = root / "feedback" / result.student / result.assignment
     for folder in (out, feedback):
@@ -147,12 +174,28 @@ def record(root: Path, result: Result, gb) -> None:
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
     if result.status == "graded":
-        _save_auto_grades(gb, nbformat.reads(result.notebook, as_version=4), result)
         (out / f"{result.assignment}.ipynb").write_text(result.notebook, encoding="utf-8")
         (feedback / f"{result.assignment}.html").write_text(result.feedback_html, encoding="utf-8")
     else:
         (feedback / f"{result.assignment}.html").write_text(_error_feedback(result), encoding="utf-8")
     gb.db.expunge_all()  # one session serves the whole run; keep its identity map from growing
+
+
+@contextmanager
+def _one_commit(gb) -> Iterator[None]:
+    """Inside: nbgrader's gradebook methods, which commit after every change, only flush; on leaving,
+    one commit (one disk sync instead of one per cell), or a rollback if anything failed."""
+    session = gb.db
+    commit = session.commit
+    session.commit = session.flush
+    try:
+        yield
+    except BaseException:
+        del session.commit
+        session.rollback()
+        raise
+    del session.commit
+    commit()
 
 
 def _timestamp(root: Path, result: Result):
@@ -227,9 +270,13 @@ def _plot(rows: list[dict], max_score: float, assignment: str, path: Path) -> No
 # ------------------------------------------------------------------------------------------------
 class _LocalPool:
     def __init__(self, workers: int):
-        # a worker process is replaced after 25 submissions, so a slow leak cannot accumulate
+        self.workers = workers
+        # a worker process is replaced after 25 submissions, so a slow leak cannot accumulate;
+        # each imports nbgrader when it starts, while the coordinator prepares the run
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                        max_tasks_per_child=25)
+                                        max_tasks_per_child=25, initializer=warm_up)
+        for _ in range(workers):  # start them now (the pool starts one per submitted task)
+            self.pool.submit(int)
 
     def submit(self, fn, job):
         return self.pool.submit(fn, job)
@@ -247,6 +294,7 @@ class _DaskPool:
         from distributed import Client
 
         self.client = Client(scheduler)
+        self.workers = max(1, sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()))
 
     def submit(self, fn, job):
         return self.client.submit(fn, job, pure=False)
@@ -286,7 +334,19 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
             todo.append(student)
     print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade, {summary.skipped} unchanged "
           f"(--force re-grades); {isolation_summary()}", file=sys.stderr)
-    nbgrader("generate_assignment", assignment, "--force", root=root)  # the gradebook knows the source cells
+    pool = (_DaskPool(scheduler) if scheduler else _LocalPool(workers)) if todo else None
+    try:
+        _grade(root, assignment, students, todo, prints, ledger, limits, pool, job_fn, progress, summary)
+    finally:
+        if pool is not None:
+            pool.close(cancel=True)  # already closed unless preparing the run failed
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _grade(root: Path, assignment: str, students: list[str], todo: list[str], prints: dict[str, str],
+           ledger: Ledger, limits: Limits, pool, job_fn, progress: bool, summary: Summary) -> None:
+    generate_assignment(assignment, root)  # the gradebook knows the source cells
     if todo:
         template = template_gradebook(root, assignment)
         config = (root / "nbgrader_config.py").read_text()
@@ -306,11 +366,9 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
 
     with Gradebook(_db_url(root), "rnn-course") as gb:  # opened once: nbgrader checks its schema on open
         if todo:
-            _run(jobs(), len(todo), workers, scheduler, job_fn, progress, summary,
+            _run(jobs(), len(todo), pool, progress, job_fn, summary,
                  on_result=lambda r: _finish(root, ledger, r, prints[r.student], summary, gb))
         summary.csv_path, summary.plot_path = export(root, assignment, ledger, students, gb)
-    summary.seconds = time.monotonic() - started
-    return summary
 
 
 def _finish(root: Path, ledger: Ledger, result: Result, print_: str, summary: Summary, gb) -> None:
@@ -337,11 +395,11 @@ def _finish(root: Path, ledger: Ledger, result: Result, print_: str, summary: Su
           + f" ({result.seconds:.1f} s)", file=sys.stderr)
 
 
-def _run(jobs: Iterator[Job], total: int, workers: int, scheduler: str | None, job_fn, progress: bool,
-         summary: Summary, on_result: Callable[[Result], None]) -> None:
+def _run(jobs: Iterator[Job], total: int, pool, progress: bool, job_fn, summary: Summary,
+         on_result: Callable[[Result], None]) -> None:
     from tqdm import tqdm
 
-    pool = _DaskPool(scheduler) if scheduler else _LocalPool(workers)
+    workers = pool.workers
     bar = tqdm(total=total, unit="submission", disable=not progress, mininterval=1.0, file=sys.stderr,
                dynamic_ncols=True)
     in_flight: dict = {}

@@ -21,6 +21,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .course import load_config, nbgrader_api
 from .feedback import offline_html
 from .sandbox import Limits, is_root
 
@@ -195,10 +196,7 @@ def _write_course(job: Job, course: Path) -> list[str]:
 
 
 def _nbgrader_config(job: Job, course: Path):
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    config.CourseDirectory.root = str(course)
+    config = load_config(course)
     config.Autograde.autograde_preprocessors = [
         "grading.sandbox.SandboxedExecute",
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -213,6 +211,9 @@ def _nbgrader_config(job: Job, course: Path):
     config.SandboxedExecute.hide = [p for p in job.hide if os.path.exists(p)]
     config.SandboxedExecute.timeout = limits.cell_timeout
     config.SandboxedExecute.interrupt_on_timeout = True
+    # the kernel is killed with its whole sandbox afterwards: no need for a polite shutdown
+    config.SandboxedExecute.shutdown_kernel = "immediate"
+    config.GenerateFeedback.exporter_class = "grading.feedback.CachedHTMLExporter"
     return config
 
 
@@ -238,13 +239,9 @@ def grade_job(job: Job) -> Result:
     try:
         result.notes = _write_course(job, course)
         (course / "sandbox").mkdir(mode=0o755)
-        from nbgrader.apps import NbGraderAPI
-        from nbgrader.coursedir import CourseDirectory
-
-        config = _nbgrader_config(job, course)
-        coursedir = CourseDirectory(config=config)
-        api = NbGraderAPI(coursedir=coursedir, config=config)
         from . import sandbox
+
+        api = nbgrader_api(course, _nbgrader_config(job, course))
 
         sandbox.SandboxedExecute.last = None
         outcome = api.autograde(job.assignment, job.student, force=True, create=True)
@@ -275,6 +272,16 @@ def grade_job(job: Job) -> Result:
     finally:
         result.seconds = time.monotonic() - started
         shutil.rmtree(course, ignore_errors=True)
+
+
+def warm_up() -> None:
+    """Run once in each worker process: import what grading needs before the first submission arrives."""
+    from nbgrader.apps import NbGraderAPI  # noqa: F401
+    from nbgrader.preprocessors import SaveAutoGrades  # noqa: F401
+
+    from . import feedback, sandbox  # noqa: F401
+
+    sandbox.SandboxedExecute  # noqa: B018 -- built on first use
 
 
 def _name_failure(outcome: dict) -> str:

@@ -280,6 +280,46 @@ def test_rerun_is_incremental_and_force_regrades(graded_class):
     submit(course, "blank", A, nb)
 
 
+def test_a_result_is_recorded_whole_or_not_at_all(graded_class, tmp_path, monkeypatch):
+    """A failure while one submission's grades are written leaves the gradebook as it was."""
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    from grading.pipeline import record
+    from grading.worker import Result
+
+    graded, _, _, _ = graded_class
+    course = new_course(tmp_path)
+
+    def result(notebook_of: str) -> Result:
+        text = (graded / "autograded" / notebook_of / A / f"{A}.ipynb").read_text()
+        return Result(A, "student", "graded", notebook=text, feedback_html="<html></html>")
+
+    def grades(gb) -> dict[str, float]:
+        notebook = gb.find_submission(A, "student").notebooks[0]
+        return {g.name: g.score for g in notebook.grades}
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "rnn-course") as gb:
+        record(course, result("good"), gb)
+        before = grades(gb)
+        assert sum(before.values()) == 10.0
+        original = SaveAutoGrades.preprocess_cell
+        last = len(nbformat.reads(result("good").notebook, as_version=4).cells) - 1
+
+        def fail_midway(self, cell, resources, index):
+            if index == last:  # every graded cell before it has been written by now
+                raise RuntimeError("disk full")
+            return original(self, cell, resources, index)
+
+        monkeypatch.setattr(SaveAutoGrades, "preprocess_cell", fail_midway)
+        with pytest.raises(RuntimeError, match="disk full"):
+            record(course, result("edited_test_cells"), gb)  # a wrong answer: lower scores to write
+        monkeypatch.undo()
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "rnn-course") as gb:
+        assert grades(gb) == before  # not one cell of the failed write reached the disk
+        record(course, result("edited_test_cells"), gb)
+        assert sum(grades(gb).values()) == float(rows(graded)["edited_test_cells"]["score"]) < 10.0
+
+
 def test_interrupted_run_loses_nothing(tmp_path):
     course = new_course(tmp_path)
     source, release = notebooks(course)
