@@ -282,6 +282,7 @@ def warm_up() -> None:
     from . import feedback, sandbox  # noqa: F401
 
     sandbox.SandboxedExecute  # noqa: B018 -- built on first use
+    sandbox.fork_server()  # imports ipykernel once; kernels are forked from it
 
 
 def _name_failure(outcome: dict) -> str:

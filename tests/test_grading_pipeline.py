@@ -159,15 +159,16 @@ def digest_tree(folder: Path) -> dict[str, str]:
 
 
 def sandbox_processes(students) -> list:
-    """Sandboxed processes of this class: its kernels (named by their temporary course) and the
-    `sleep 600` the background_process student starts. Other tests may be grading at the same time."""
+    """Sandboxed processes of this class: its kernels (they run in their temporary course, named
+    after the student) and the `sleep 600` the background_process student starts. Other tests may
+    be grading at the same time."""
     found = []
-    for proc in psutil.process_iter(["uids", "cmdline"]):
+    for proc in psutil.process_iter(["uids", "cmdline", "cwd"]):
         uids = proc.info["uids"]
         if not uids or not 200_000 <= uids.real < 300_000:
             continue
-        command = " ".join(proc.info["cmdline"] or [])
-        if command.startswith("sleep 600") or any(f"rnn-grade-{s[:20]}-" in command for s in students):
+        where = " ".join(proc.info["cmdline"] or []) + " " + (proc.info["cwd"] or "")
+        if where.startswith("sleep 600") or any(f"rnn-grade-{s[:20]}-" in where for s in students):
             found.append(proc)
     return found
 
