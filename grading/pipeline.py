@@ -22,8 +22,8 @@ import signal
 import sys
 import tempfile
 import time
-from contextlib import closing, contextmanager
 from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context

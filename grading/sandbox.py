@@ -491,7 +491,11 @@ def _kernel_manager_class():
             if server is None or inner[:3] != [sys.executable, "-m", "ipykernel_launcher"]:
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             cwd = str(kw.get("cwd") or os.getcwd())
-            pid = server.spawn({"settings": self.sandbox_settings, "cmd": inner, "env": kw["env"], "cwd": cwd})
+            try:
+                pid = server.spawn({"settings": self.sandbox_settings, "cmd": inner, "env": kw["env"], "cwd": cwd})
+            except OSError as err:  # the server died: this submission still gets a kernel, the slow way
+                self.log.warning("kernel fork server failed (%s); starting the kernel as a command", err)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
             provisioner = self.provisioner
             provisioner.process = ForkedKernel(pid)
             provisioner.pid, provisioner.pgid, provisioner.cwd = pid, pid, cwd  # the kernel calls setsid()

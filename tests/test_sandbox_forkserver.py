@@ -77,3 +77,17 @@ def test_a_kernel_dies_with_its_server(tmp_path):
     server.process.kill()  # a grading worker killed mid-run takes its kernels with it
     assert handle.wait(timeout=10) is not None
     server.close()
+
+
+def test_a_dead_server_is_reported_and_replaced(tmp_path):
+    from grading import sandbox
+
+    server = sandbox.fork_server()
+    server.process.kill()
+    server.process.wait()
+    with pytest.raises(OSError):  # the kernel manager then starts the kernel as a command
+        server.spawn({"settings": settings(), "cmd": [sys.executable, "-c", "pass"],
+                      "env": {"PATH": os.environ["PATH"]}, "cwd": str(tmp_path)})
+    replacement = sandbox.fork_server()
+    assert replacement is not server and replacement.alive()
+    replacement.close()
