@@ -47,6 +47,7 @@ class Summary:
     csv_path: Path | None = None
     plot_path: Path | None = None
     results: dict[str, dict] = field(default_factory=dict)
+    sandbox_uids: set[int] = field(default_factory=set)  # the uids this run's kernels ran as (root only)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -386,6 +387,8 @@ def _finish(root: Path, ledger: Ledger, result: Result, print_: str, summary: Su
              "peak_rss_mb": result.peak_rss_mb, "notes": result.notes, "graded_at": time.time()}
     ledger.append(entry)
     summary.results[result.student] = entry
+    if result.sandbox_uid is not None:
+        summary.sandbox_uids.add(result.sandbox_uid)
     if result.status == "graded":
         summary.graded += 1
     else:

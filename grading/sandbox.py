@@ -63,8 +63,12 @@ def sandbox_uid() -> int | None:
 # ------------------------------------------------------------------------------------------------
 # The launcher: runs in the kernel's process before exec'ing the kernel
 # ------------------------------------------------------------------------------------------------
-def launch(settings: dict, kernel_cmd: list[str]) -> None:
-    """Apply the sandbox described by `settings` to this process, then exec `kernel_cmd`."""
+def launch(settings: dict, kernel_cmd: list[str], parent: int | None = None) -> None:
+    """Apply the sandbox described by `settings` to this process, then exec `kernel_cmd`.
+
+    `parent` is the process this one must not outlive (default: the one that started it).
+    """
+    parent = parent if parent is not None else os.getppid()
     try:
         os.setsid()
     except PermissionError:
@@ -96,6 +100,8 @@ def launch(settings: dict, kernel_cmd: list[str]) -> None:
     # die with the grading worker (set after setuid, which clears it); a worker killed mid-run
     # leaves no kernel behind
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the death signal was armed: it never will be
+        os._exit(1)
     if kernel_cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"]:
         _become_ipykernel(kernel_cmd[3:])
     else:
@@ -260,6 +266,7 @@ def serve_forks(fd: int) -> None:
         request = _receive_message(channel)
         if request is None:
             return  # the worker has gone
+        request["parent"] = os.getpid()
         pid = os.fork()
         if pid == 0:
             code = 70
@@ -291,7 +298,7 @@ def _run_forked_kernel(request: dict) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     sys.path[0] = request["cwd"]  # as `python -m ...` started in that folder would have it
-    launch(request["settings"], request["cmd"])
+    launch(request["settings"], request["cmd"], parent=request["parent"])
 
 
 class ForkedKernel:
@@ -339,9 +346,17 @@ class ForkedKernel:
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
+        """Signal the kernel's session (it called setsid), or the kernel alone; never a recycled pid."""
+        if self.poll() is not None:
+            return
+        try:
+            os.killpg(self.pid, signum)  # alive, so the number is still its own
+        except OSError:  # not yet a session leader
             try:
-                os.kill(self.pid, signum)
+                if self._pidfd is not None:
+                    signal.pidfd_send_signal(self._pidfd, signum)
+                else:
+                    os.kill(self.pid, signum)
             except ProcessLookupError:
                 pass
 
@@ -355,8 +370,12 @@ class ForkedKernel:
 # ------------------------------------------------------------------------------------------------
 # Finding and killing a kernel's processes
 # ------------------------------------------------------------------------------------------------
-def kernel_processes(pid: int | None, uid: int | None) -> list:
-    """Every live process of the sandbox: by uid when there is one, else the kernel and its children."""
+def kernel_processes(kernel, uid: int | None) -> list:
+    """Every live process of the sandbox: by uid when there is one, else the kernel and its children.
+
+    `kernel` is a psutil.Process taken while the kernel was alive, so a later process that happens
+    to get the same pid is never mistaken for it.
+    """
     import psutil
 
     if uid is not None:
@@ -366,25 +385,30 @@ def kernel_processes(pid: int | None, uid: int | None) -> list:
             if uids is not None and uids.real == uid:
                 found.append(proc)
         return found
-    if pid is None:
-        return []
     try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
+        if kernel is None or not kernel.is_running():
+            return []
+        return [kernel, *kernel.children(recursive=True)]
     except psutil.NoSuchProcess:
         return []
 
 
-def kill_sandbox(pid: int | None, uid: int | None) -> int:
-    """SIGKILL every process of the sandbox, including background processes that left the kernel."""
+def kill_sandbox(kernel, uid: int | None) -> int:
+    """SIGKILL every process of the sandbox, including background processes that left the kernel.
+
+    Nothing is signalled by a bare pid once it may have been recycled: pids come round again within
+    minutes on a busy machine (pid_max is 32768 here), and a late kill by number would hit whatever
+    process has it now. With a uid, the uid finds everything; without, the kernel's session is
+    killed only while the kernel is alive, when its pid is still its own.
+    """
     import psutil
 
     killed = 0
     for _ in range(3):  # a process may fork while we kill; sweep until nothing is left
-        procs = kernel_processes(pid, uid)
-        if pid is not None:
+        procs = kernel_processes(kernel, uid)
+        if uid is None and procs:
             try:
-                os.killpg(pid, signal.SIGKILL)
+                os.killpg(kernel.pid, signal.SIGKILL)  # the kernel's session (it called setsid)
             except (ProcessLookupError, PermissionError):
                 pass
         for proc in procs:
@@ -403,8 +427,14 @@ class Watchdog(threading.Thread):
     """Kills the sandbox when it uses too much memory or time; `reason` says which."""
 
     def __init__(self, pid: int, uid: int | None, limits: Limits, started: float):
+        import psutil
+
         super().__init__(daemon=True)
         self.pid, self.uid, self.limits, self.started = pid, uid, limits, started
+        try:
+            self.kernel = psutil.Process(pid)  # taken now, while the pid is surely the kernel's
+        except psutil.NoSuchProcess:
+            self.kernel = None
         self.reason: str | None = None
         self.peak_rss_mb = 0.0
         self._stop_event = threading.Event()
@@ -417,7 +447,7 @@ class Watchdog(threading.Thread):
 
         while not self._stop_event.wait(0.2):
             rss = 0
-            for proc in kernel_processes(self.pid, self.uid):
+            for proc in kernel_processes(self.kernel, self.uid):
                 try:
                     rss += proc.memory_info().rss
                 except psutil.NoSuchProcess:
@@ -428,7 +458,7 @@ class Watchdog(threading.Thread):
             elif time.monotonic() - self.started > self.limits.submission_timeout:
                 self.reason = f"time limit exceeded ({self.limits.submission_timeout} s for the whole notebook)"
             if self.reason:
-                kill_sandbox(self.pid, self.uid)
+                kill_sandbox(self.kernel, self.uid)
                 return
 
 
@@ -498,7 +528,9 @@ def _kernel_manager_class():
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             provisioner = self.provisioner
             provisioner.process = ForkedKernel(pid)
-            provisioner.pid, provisioner.pgid, provisioner.cwd = pid, pid, cwd  # the kernel calls setsid()
+            # no pgid: jupyter_client would signal the group by number even after the kernel died;
+            # ForkedKernel signals its session only while it is alive
+            provisioner.pid, provisioner.pgid, provisioner.cwd = pid, None, cwd
             self._reconcile_connection_info(provisioner.connection_info)
 
     return SandboxedKernelManager
@@ -566,7 +598,7 @@ def sandboxed_execute_class():
             finally:
                 if self.watchdog is not None:
                     self.watchdog.stop()
-                    kill_sandbox(self.watchdog.pid, self.watchdog.uid)  # background processes too
+                    kill_sandbox(self.watchdog.kernel, self.watchdog.uid)  # background processes too
 
         # nbclient's sync entry points wrap the *base* class's coroutines; re-wrap ours.
         start_new_kernel = run_sync(async_start_new_kernel)

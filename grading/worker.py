@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .course import load_config, nbgrader_api
 from .feedback import offline_html
-from .sandbox import Limits, is_root
+from .sandbox import Limits, is_root, sandbox_uid
 
 
 @dataclass
@@ -54,6 +54,7 @@ class Result:
     peak_rss_mb: float = 0.0
     notes: list[str] = field(default_factory=list)  # repairs made to the notebook's structure
     log: str = ""
+    sandbox_uid: int | None = None     # the uid this submission's kernel ran as (root only)
 
 
 def fingerprint(files: dict[str, bytes]) -> str:
@@ -230,7 +231,7 @@ def _read_grades(course: Path, job: Job) -> tuple[dict, float, float]:
 def grade_job(job: Job) -> Result:
     """Grade one submission in a private temporary course; never raises, never writes the real course."""
     started = time.monotonic()
-    result = Result(job.assignment, job.student, status="error")
+    result = Result(job.assignment, job.student, status="error", sandbox_uid=sandbox_uid())
     problem = _check_notebook(job)
     if problem:
         result.error, result.seconds = problem, time.monotonic() - started

@@ -58,7 +58,7 @@ def test_a_forked_process_starts_clean(server, tmp_path):
     assert [fd for fd in report["fds"] if fd > 2] in ([], [3])  # at most listdir's own descriptor
 
 
-def test_the_handle_sees_the_kernel_die(server, tmp_path):
+def test_the_handle_sees_the_kernel_die(server, tmp_path, monkeypatch):
     pid = server.spawn({"settings": settings(), "cmd": [sys.executable, "-c", "import time; time.sleep(60)"],
                         "env": {"PATH": os.environ["PATH"]}, "cwd": str(tmp_path)})
     handle = ForkedKernel(pid)
@@ -66,7 +66,28 @@ def test_the_handle_sees_the_kernel_die(server, tmp_path):
     handle.send_signal(signal.SIGKILL)
     assert handle.wait(timeout=10) is not None
     assert handle.poll() is not None
-    handle.send_signal(signal.SIGKILL)  # signalling a dead kernel is harmless
+
+    def by_number(*args):
+        raise AssertionError(f"signalled a pid that may belong to another process by now: {args}")
+
+    monkeypatch.setattr(os, "kill", by_number)  # the server reaped the kernel: its pid is free for reuse
+    monkeypatch.setattr(os, "killpg", by_number)
+    handle.send_signal(signal.SIGKILL)
+
+
+def test_a_dead_kernel_is_never_killed_by_number(monkeypatch):
+    import subprocess
+
+    import psutil
+
+    from grading.sandbox import kill_sandbox
+
+    child = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    kernel = psutil.Process(child.pid)
+    child.kill()
+    child.wait()
+    monkeypatch.setattr(os, "killpg", lambda *a: pytest.fail(f"killpg{a} on a dead kernel's number"))
+    assert kill_sandbox(kernel, None) == 0
 
 
 def test_a_kernel_dies_with_its_server(tmp_path):
