@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .course import ROOT
-from .sandbox import Limits
+from .limits import Limits
 
 
 def main(argv: list[str] | None = None) -> int:

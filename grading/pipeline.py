@@ -30,7 +30,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .course import ROOT, generate_assignment, require_assignment
-from .sandbox import Limits, kill_sandbox
+from .limits import Limits
+from .sandbox import kill_sandbox
 from .worker import Job, Result, fingerprint, grade_job, isolation_summary, read_folder, warm_up
 
 GRADER_FILES = ["grading/worker.py", "grading/sandbox.py", "grading/feedback.py", "nbgrader_config.py"]

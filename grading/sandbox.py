@@ -26,27 +26,14 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
+
+from .limits import Limits
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWNS = 0x00020000
 PR_SET_PDEATHSIG = 1
 MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE, MNT_DETACH = 1, 4096, 16384, 1 << 18, 2
-
-
-@dataclass
-class Limits:
-    """What one submission may use. Times in seconds, sizes in MB."""
-
-    cell_timeout: int = 300
-    submission_timeout: int = 900
-    memory_mb: int = 4096          # resident memory of the kernel and its children (watchdog)
-    address_space_mb: int = 32768  # RLIMIT_AS: a 50 GB allocation fails at once with MemoryError
-    file_size_mb: int = 512        # RLIMIT_FSIZE: no file the kernel writes grows past this
-    max_processes: int = 256       # RLIMIT_NPROC for the sandbox uid (root only): no fork bomb
-    max_output_kb: int = 512       # text output kept per cell; the rest is dropped, with a note
-    max_stream_mb: int = 8         # stdout+stderr a kernel may write in all; the rest is dropped at the source
-    network: bool = False          # True keeps the network (and skips the namespace)
 
 
 def is_root() -> bool:

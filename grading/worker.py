@@ -23,7 +23,8 @@ from pathlib import Path
 
 from .course import load_config, nbgrader_api
 from .feedback import offline_html
-from .sandbox import Limits, is_root, sandbox_uid
+from .limits import Limits
+from .sandbox import is_root, sandbox_uid
 
 
 @dataclass

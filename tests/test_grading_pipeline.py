@@ -30,7 +30,8 @@ from submissions import grade_id, make_submission, submit
 sys.path.insert(0, str(ROOT))
 from grading import stock  # noqa: E402
 from grading.pipeline import grade_assignment  # noqa: E402
-from grading.sandbox import Limits, is_root  # noqa: E402
+from grading.limits import Limits  # noqa: E402
+from grading.sandbox import is_root  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("pipeline")]
 A = "a1_rnn_from_scratch"

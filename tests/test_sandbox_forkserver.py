@@ -16,7 +16,8 @@ from dataclasses import asdict
 
 import pytest
 
-from grading.sandbox import ForkedKernel, ForkServer, Limits
+from grading.limits import Limits
+from grading.sandbox import ForkedKernel, ForkServer
 
 REPORT = """
 import json, os, signal, sys
