@@ -72,7 +72,7 @@ check: $(STAMP)  ## run the visible tests of a notebook: make check NOTEBOOK=pat
 	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/notebook.ipynb"; exit 2; }
 	$(BIN)/python -m grading check "$(NOTEBOOK)"
 
-grade: $(STAMP)  ## autograde submitted/*/ASSIGNMENT, write feedback and grades: make grade ASSIGNMENT=a1_rnn_from_scratch
+grade: $(STAMP)  ## autograde submitted/*/ASSIGNMENT, write feedback and grades: make grade ASSIGNMENT=a01_rnn_from_scratch
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<id> [WORKERS=n]"; exit 2; }
 	$(BIN)/python -m grading grade "$(ASSIGNMENT)" $(if $(WORKERS),--workers $(WORKERS))
 

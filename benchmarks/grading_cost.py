@@ -31,7 +31,7 @@ from grading.course import nbgrader  # noqa: E402
 from grading.pipeline import grade_assignment  # noqa: E402
 from grading.worker import Result  # noqa: E402
 
-A = "a1_rnn_from_scratch"
+A = "a01_rnn_from_scratch"
 WRONG = {"rnn_cell_step": "def rnn_cell_step(x_t, h_prev, kernel, recurrent_kernel, bias):\n"
                           "    return np.tanh(x_t @ kernel + h_prev @ recurrent_kernel)\n"}
 
@@ -81,7 +81,7 @@ def kernel_floor(repeats: int = 5) -> float:
     for _ in range(repeats):
         start = time.perf_counter()
         km, kc = start_new_kernel(kernel_name="python3")
-        kc.execute_interactive("import numpy\nimport rnn_reference.checks.a1_rnn_from_scratch", timeout=60)
+        kc.execute_interactive("import numpy\nimport rnn_reference.checks.a01_rnn_from_scratch", timeout=60)
         kc.stop_channels()
         km.shutdown_kernel(now=True)
         times.append(time.perf_counter() - start)

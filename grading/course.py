@@ -10,17 +10,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def manifest(root: Path = ROOT):
+    """The course manifest of the course at `root`: its own course.yml, else this repository's."""
+    from rnn_course.manifest import MANIFEST, load
+
+    own = Path(root) / "course.yml"
+    return load(own if own.is_file() else MANIFEST)
+
+
 def assignment_ids(root: Path = ROOT) -> list[str]:
-    """Every assignment: a folder exercises/<id>/ holding <id>.ipynb."""
-    exercises = root / "exercises"
-    return sorted(p.name for p in exercises.iterdir() if (p / f"{p.name}.ipynb").is_file())
+    """The assignments of the course at `root`, in course order: the manifest's, where exercises/<id>/<id>.ipynb exists."""
+    return [a.id for a in manifest(root).assignments
+            if (Path(root) / "exercises" / a.id / f"{a.id}.ipynb").is_file()]
 
 
 def require_assignment(assignment: str, root: Path = ROOT) -> None:
-    """Raise SystemExit with the known ids when `assignment` does not exist."""
-    known = assignment_ids(root)
-    if assignment not in known:
-        raise SystemExit(f"unknown assignment {assignment!r}; known: {', '.join(known)}")
+    """Raise SystemExit naming the problem when `assignment` is not in the manifest or has no notebook."""
+    course = manifest(root)
+    if assignment not in course.assignment_ids:
+        raise SystemExit(f"unknown assignment {assignment!r}; the course manifest lists: "
+                         f"{', '.join(course.assignment_ids)}")
+    notebook = Path(root) / "exercises" / assignment / f"{assignment}.ipynb"
+    if not notebook.is_file():
+        raise SystemExit(f"assignment {assignment!r} is in the manifest but {notebook} does not exist")
 
 
 def tool_env() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The hidden tests of a3_parameter_counting, a4_lstm_gru and a5_deep_bidirectional, run in-process.
+"""The hidden tests of a03_parameter_counting, a04_lstm_gru and a05_deep_bidirectional, run in-process.
 
 tests/test_assignments.py round-trips every assignment through nbgrader (minutes per assignment).
 This file runs the same submissions -- the source solutions, the blank stubs, and the wrong,
@@ -24,7 +24,7 @@ from cases import for_assignment
 from conftest import ROOT, tool_env
 from submissions import source_solutions
 
-ASSIGNMENTS = ["a3_parameter_counting", "a4_lstm_gru", "a5_deep_bidirectional"]
+ASSIGNMENTS = ["a03_parameter_counting", "a04_lstm_gru", "a05_deep_bidirectional"]
 STUB = "raise NotImplementedError()"
 
 
@@ -161,7 +161,7 @@ def edit(source: str, old: str, new: str) -> str:
 
 
 def _extra_mistakes():
-    from cases import a3_parameter_counting as a3, a4_lstm_gru as a4, a5_deep_bidirectional as a5
+    from cases import a03_parameter_counting as a3, a04_lstm_gru as a4, a05_deep_bidirectional as a5
 
     gru_gates = "z = sigmoid(p[:, :units] + q[:, :units])\n    r = sigmoid(p[:, units:2 * units] + q[:, units:2 * units])"
     three_params = "3 * units * (input_dim + units + 2)"
@@ -224,8 +224,8 @@ def _extra_mistakes():
         ("textbook_lstm_weights", a5.WEIGHTS.format(bias="bias[:] = 1.0"), "the whole bias is 1"),
     ]
     return [pytest.param(assignment, {cell: source}, hint, id=f"{assignment}-{hint[:40]}")
-            for assignment, cases in (("a3_parameter_counting", a3_cases), ("a4_lstm_gru", a4_cases),
-                                      ("a5_deep_bidirectional", a5_cases))
+            for assignment, cases in (("a03_parameter_counting", a3_cases), ("a04_lstm_gru", a4_cases),
+                                      ("a05_deep_bidirectional", a5_cases))
             for cell, source, hint in cases]
 
 

@@ -34,7 +34,7 @@ from grading.limits import Limits  # noqa: E402
 from grading.sandbox import is_root  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("pipeline")]
-A = "a1_rnn_from_scratch"
+A = "a01_rnn_from_scratch"
 LIMITS = Limits(cell_timeout=8, submission_timeout=90, memory_mb=3072)
 CELL = "rnn_cell_step"  # the first solution cell: harmful code goes there
 GOOD_CELL = ("def rnn_cell_step(x_t, h_prev, kernel, recurrent_kernel, bias):\n"

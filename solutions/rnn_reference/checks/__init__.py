@@ -1,7 +1,7 @@
 """Check functions the hidden tests call: one per exercise function, one module per assignment.
 
 `rnn_reference.checks.<assignment_id>` holds the checks of that assignment, e.g.
-`from rnn_reference.checks.a1_rnn_from_scratch import check_rnn_cell_step`. Each takes the
+`from rnn_reference.checks.a01_rnn_from_scratch import check_rnn_cell_step`. Each takes the
 student's function, compares it with the reference on many random cases drawn from fixed seeds
 (re-grading gives the same score), and raises an AssertionError whose message names the likely
 mistake. A function that runs any `rnn_reference` code is refused.

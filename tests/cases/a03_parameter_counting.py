@@ -1,0 +1,83 @@
+"""Assignment a03_parameter_counting: wrong, alternative and cheating submissions (see tests/cases/__init__.py).
+
+The assignment has two written answers graded by hand (nbgrader "manual" markdown cells, 2 points
+each). Autograding leaves them ungraded (score 0, needs_manual_grade), so a perfect submission
+autogrades to MAX_SCORE - MANUAL_POINTS until a person grades them.
+"""
+
+from . import Case
+
+MAX_SCORE = 20
+MANUAL_POINTS = 4  # answer_1 and answer_2, graded by hand
+MANUAL_CELLS = ("answer_1", "answer_2")
+
+
+def fn(signature: str, body: str) -> str:
+    return f"def {signature}:\n    return {body}\n"
+
+
+SIMPLE = "simple_rnn_params(units, input_dim)"
+LSTM = "lstm_params(units, input_dim)"
+GRU = "gru_params(units, input_dim, reset_after=True)"
+EMBEDDING = "embedding_params(input_dim, output_dim)"
+DENSE = "dense_params(input_dim, units, use_bias=True)"
+BIDIRECTIONAL = "bidirectional_params(inner_params)"
+
+WRONG = [
+    Case("simple rnn bias missing", {"simple_rnn_params": fn(SIMPLE, "units * (input_dim + units)")},
+         hint="the bias is missing: SimpleRNN has one bias per unit"),
+    Case("simple rnn units squared missing", {"simple_rnn_params": fn(SIMPLE, "units * input_dim + units")},
+         hint="the recurrent kernel is missing"),
+    Case("lstm with three gate blocks", {"lstm_params": fn(LSTM, "3 * units * (input_dim + units + 1)")},
+         hint="three blocks instead of four"),
+    Case("lstm bias counted once", {"lstm_params": fn(LSTM, "4 * units * (input_dim + units) + units")},
+         hint="the bias is counted once (units) instead of once per block"),
+    Case("gru reset_after ignored", {"gru_params": fn(GRU, "3 * units * (input_dim + units + 1)")},
+         hint="reset_after=True is ignored"),
+    Case("embedding with a bias", {"embedding_params": fn(EMBEDDING, "input_dim * output_dim + output_dim")},
+         hint="one row too many, or a bias"),
+    Case("dense without bias", {"dense_params": fn(DENSE, "input_dim * units")},
+         hint="the bias is missing: with use_bias=True (the default) Dense has one bias per unit"),
+    Case("dense use_bias ignored", {"dense_params": fn(DENSE, "input_dim * units + units")},
+         hint="use_bias=False is ignored"),
+    Case("bidirectional not doubled", {"bidirectional_params": fn(BIDIRECTIONAL, "inner_params")},
+         hint="the count is not doubled"),
+]
+
+ALTERNATIVE = [
+    Case("counting the weight shapes with numpy", {
+        "simple_rnn_params": (
+            "def simple_rnn_params(units, input_dim):\n"
+            "    shapes = [(input_dim, units), (units, units), (units,)]\n"
+            "    return sum(int(np.prod(s)) for s in shapes)\n"),
+        "lstm_params": (
+            "def lstm_params(units, input_dim):\n"
+            "    gates = 'ifco'\n"
+            "    total = 0\n"
+            "    for _ in gates:\n"
+            "        total += simple_rnn_params(units, input_dim)\n"
+            "    return total\n"),
+        "gru_params": (
+            "def gru_params(units, input_dim, reset_after=True):\n"
+            "    bias_shape = (2, 3 * units) if reset_after else (3 * units,)\n"
+            "    shapes = [(input_dim, 3 * units), (units, 3 * units), bias_shape]\n"
+            "    return np.sum([np.prod(s) for s in shapes])\n"),
+        "embedding_params": "def embedding_params(input_dim, output_dim):\n    return int(np.prod((input_dim, output_dim)))\n",
+        "dense_params": (
+            "def dense_params(input_dim, units, use_bias=True):\n"
+            "    n = input_dim * units\n"
+            "    if use_bias:\n"
+            "        n += units\n"
+            "    return n\n"),
+        "bidirectional_params": "def bidirectional_params(inner_params):\n    return inner_params + inner_params\n",
+    }),
+]
+
+CHEAT = [
+    Case("imports the reference", {
+        "lstm_params": (
+            "from rnn_reference import lstm_params as _ref\n"
+            "def lstm_params(units, input_dim):\n"
+            "    return _ref(units, input_dim)\n")},
+        hint="calls the reference package", zero=("test_lstm_params_hidden",)),
+]
