@@ -1,4 +1,4 @@
-"""Keras's `Bidirectional` wrapper in numpy. Taught in chapter 4, "Deep and bidirectional RNNs".
+"""Keras's `Bidirectional` wrapper in numpy. Taught in chapters/04_deep_bidirectional.
 
 What `keras.layers.Bidirectional(layer)` does, step by step:
 
@@ -56,7 +56,7 @@ def bidirectional_forward(x, layer, forward_weights, backward_weights, *, merge_
     h_b, c_b]). Returns what Keras returns, in its order: the merged output -- (batch, 2*units)
     for 'concat', (batch, units) for 'sum'/'mul'/'ave', with a timesteps axis after batch when
     return_sequences -- or the list [forward, backward] for merge_mode=None; with return_state
-    [*output(s), *forward_states, *backward_states]. Chapter 4.
+    [*output(s), *forward_states, *backward_states]. Taught in chapters/04_deep_bidirectional.
     """
     _validate.choice("layer", layer, tuple(LAYERS))
     _validate.choice("merge_mode", merge_mode, MERGE_MODES)

@@ -1,6 +1,6 @@
 """Backpropagation through time, in numpy: why a vanilla RNN forgets and an LSTM remembers.
 
-Taught in chapter 1 ("The recurrent cell": BPTT and vanishing gradients) and chapter 6
+Taught in chapters/01_recurrent_cell (BPTT and vanishing gradients) and chapters/06_lstm
 ("Long short-term memory": the cell state as a gradient highway).
 
 The forward passes run through the shared time loop (`_recurrence.run`); the backward passes
@@ -51,7 +51,7 @@ def simple_rnn_backward(x, kernel, recurrent_kernel, bias, d_output, *, initial_
     (units, units), bias (units,), initial_state (batch, units) or None (zeros), d_output the
     output's shape: (batch, units), or (batch, timesteps, units) with return_sequences. Returns
     {'x', 'kernel', 'recurrent_kernel', 'bias', 'initial_state'}, each shaped like that argument.
-    Chapter 1.
+    Taught in chapters/01_recurrent_cell.
     """
     x = _validate.rnn_input(x)
     kernel, recurrent_kernel, bias, units = _validate.weights(
@@ -89,7 +89,8 @@ def lstm_backward(x, kernel, recurrent_kernel, bias, d_output, *, initial_state=
     (units, 4*units), bias (4*units,), gate order i, f, c, o; initial_state [h, c] each
     (batch, units) or None (zeros); d_output the output's shape: (batch, units), or (batch,
     timesteps, units) with return_sequences. Returns {'x', 'kernel', 'recurrent_kernel', 'bias',
-    'initial_state'} ('initial_state' is [d_h, d_c]), each shaped like that argument. Chapter 6.
+    'initial_state'} ('initial_state' is [d_h, d_c]), each shaped like that argument.
+    Taught in chapters/06_lstm.
     """
     x = _validate.rnn_input(x)
     kernel, recurrent_kernel, bias, units = _validate.weights(
@@ -147,7 +148,8 @@ def gradient_norms_through_time(x, kernel, recurrent_kernel, bias) -> np.ndarray
     Shapes: x (batch, timesteps, input_dim), kernel (input_dim, units), recurrent_kernel
     (units, units), bias (units,); returns (timesteps,), the Frobenius norm over batch and
     input_dim of the gradient with respect to x[:, t, :]. Plotted against t it shows the
-    gradient from the last step shrinking (or exploding) geometrically into the past. Chapter 1.
+    gradient from the last step shrinking (or exploding) geometrically into the past.
+    Taught in chapters/01_recurrent_cell.
     """
     x = _validate.rnn_input(x)
     units = np.shape(recurrent_kernel)[0] if np.ndim(recurrent_kernel) == 2 else 0
@@ -160,7 +162,7 @@ def lstm_gradient_norms_through_time(x, kernel, recurrent_kernel, bias) -> np.nd
 
     Shapes: x (batch, timesteps, input_dim), kernel (input_dim, 4*units), recurrent_kernel
     (units, 4*units), bias (4*units,); returns (timesteps,), the same measure as
-    `gradient_norms_through_time`, so the two can be plotted side by side. Chapter 6.
+    `gradient_norms_through_time`, so the two can be plotted side by side. Taught in chapters/06_lstm.
     """
     x = _validate.rnn_input(x)
     units = np.shape(recurrent_kernel)[0] if np.ndim(recurrent_kernel) == 2 else 0

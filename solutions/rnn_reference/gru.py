@@ -1,4 +1,4 @@
-"""The GRU (Keras `GRU`) in numpy. Taught in chapter 7, "Gated recurrent units".
+"""The GRU (Keras `GRU`) in numpy. Taught in chapters/07_gru.
 
 Keras stores the three blocks side by side along the last axis, in the order z (update),
 r (reset), h (candidate):
@@ -66,7 +66,7 @@ def gru_cell(x_t, h_prev, kernel, recurrent_kernel, bias, *, reset_after=True) -
 
     Shapes: x_t (batch, input_dim), h_prev (batch, units), kernel (input_dim, 3*units),
     recurrent_kernel (units, 3*units), bias (2, 3*units) with reset_after=True or (3*units,)
-    with reset_after=False; returns h (batch, units). Chapter 7.
+    with reset_after=False; returns h (batch, units). Taught in chapters/07_gru.
     """
     x_t = _validate.float_array("x_t", x_t, ndim=2, shape_doc="(batch, input_dim)")
     kernel, recurrent_kernel, bias, units = _gru_weights(
@@ -86,7 +86,8 @@ def gru_forward(x, kernel, recurrent_kernel, bias, *, reset_after=True, initial_
     (units, 3*units), gate order z, r, h; bias (2, 3*units) with reset_after=True (the Keras
     default) or (3*units,) with reset_after=False; initial_state (batch, units) or [that];
     mask (batch, timesteps) bool. Returns (batch, units), or (batch, timesteps, units) with
-    return_sequences, and [output, h] with return_state -- as `keras.layers.GRU` does. Chapter 7.
+    return_sequences, and [output, h] with return_state -- as `keras.layers.GRU` does.
+    Taught in chapters/07_gru.
     """
     x = _validate.rnn_input(x)
     _validate.choice("reset_after", reset_after, (True, False))

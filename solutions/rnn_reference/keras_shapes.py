@@ -1,10 +1,12 @@
-"""What Keras's recurrent layers return, and a stacked model built from a plain-data spec. Chapters 2 and 4.
+"""What Keras's recurrent layers return, and a stacked model built from a plain-data spec.
+
+Taught in chapters/02_keras_shapes and chapters/04_deep_bidirectional.
 
 `keras_output_shapes` reasons out the shapes a `SimpleRNN`, `LSTM` or `GRU` call returns (optionally
 wrapped in `Bidirectional`), without running Keras. `build_stacked_model` builds a
 `keras.Sequential` from a small spec, with `return_sequences=True` on every recurrent layer but the
-last. Assignment a2 grades both. The only reference module that uses Keras: it imports Keras inside
-`build_stacked_model`, so importing this module does not load TensorFlow.
+last. Assignment a02_keras_outputs grades both. The only reference module that uses Keras: it
+imports Keras inside `build_stacked_model`, so importing this module does not load TensorFlow.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ def keras_output_shapes(layer, units, batch_size, timesteps, input_dim, *, retur
     (any size), as in `keras.Input(shape=(None, input_dim))`. Always returns a list of tuples:
     one shape without return_state, else [output, *states] -- Keras's order, forward states before
     backward ones. A state is always (batch_size, units): return_sequences changes only the output,
-    and concat merges only the output. Chapter 2 (return_sequences, return_state), chapter 4
+    and concat merges only the output.
+    Taught in chapters/02_keras_shapes (return_sequences, return_state),
+    chapters/04_deep_bidirectional
     (Bidirectional).
 
     >>> keras_output_shapes("lstm", 8, 4, 10, 3, return_state=True)
@@ -84,7 +88,7 @@ def build_stacked_model(spec):
     Every recurrent layer but the last gets return_sequences=True, so that the next one receives a
     sequence; the last returns only its final output, (batch, units) -- (batch, 2 * units) when
     bidirectional, since Bidirectional concatenates both directions. The Dense layer has no
-    activation. The output shape is (None, dense_units). Chapter 4.
+    activation. The output shape is (None, dense_units). Taught in chapters/04_deep_bidirectional.
     """
     import keras
 

@@ -1,4 +1,4 @@
-"""The LSTM (Keras `LSTM`) in numpy. Taught in chapter 6, "Long short-term memory".
+"""The LSTM (Keras `LSTM`) in numpy. Taught in chapters/06_lstm.
 
 Keras stores the four gate blocks side by side along the last axis of every weight, in the
 order i (input), f (forget), c (candidate cell), o (output):
@@ -19,7 +19,7 @@ from . import _recurrence, _validate
 
 
 def sigmoid(z):
-    """The logistic function 1 / (1 + exp(-z)), the gates' activation; any shape. Chapter 6."""
+    """The logistic 1 / (1 + exp(-z)), the gates' activation; any shape. Taught in chapters/06_lstm."""
     with np.errstate(over="ignore"):  # exp(-z) overflows to inf for z << 0, and 1 / inf = 0 is right
         return 1.0 / (1.0 + np.exp(-z))
 
@@ -42,7 +42,7 @@ def lstm_cell(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias) -> tuple[np.n
 
     Shapes: x_t (batch, input_dim), h_prev and c_prev (batch, units), kernel (input_dim, 4*units),
     recurrent_kernel (units, 4*units), bias (4*units,); returns (h, c), each (batch, units).
-    Chapter 6.
+    Taught in chapters/06_lstm.
     """
     x_t = _validate.float_array("x_t", x_t, ndim=2, shape_doc="(batch, input_dim)")
     kernel, recurrent_kernel, bias, units = _validate.weights(
@@ -66,7 +66,7 @@ def lstm_forward(x, kernel, recurrent_kernel, bias, *, initial_state=None, mask=
     (units, 4*units), bias (4*units,), gate order i, f, c, o; initial_state [h, c], each
     (batch, units); mask (batch, timesteps) bool. Returns (batch, units), or (batch, timesteps,
     units) with return_sequences, and [output, h, c] with return_state -- as
-    `keras.layers.LSTM` does. Chapter 6.
+    `keras.layers.LSTM` does. Taught in chapters/06_lstm.
     """
     x = _validate.rnn_input(x)
     kernel, recurrent_kernel, bias, units = _validate.weights(

@@ -1,8 +1,8 @@
 """Parameter counts of recurrent models, by formula, as `model.count_params()` reports them.
 
-Taught in chapter 5, "Counting parameters" (the stacked and Bidirectional examples come from
-chapter 4). Every formula is (inputs + recurrent inputs + bias) x outputs, once per weight block
-in the Keras layout:
+Taught in chapters/05_counting_parameters (the stacked and Bidirectional examples come from
+chapters/04_deep_bidirectional). Every formula is (inputs + recurrent inputs + bias) x outputs,
+once per weight block in the Keras layout:
 
     SimpleRNN   units * (input_dim + units + 1)
     LSTM        4 * units * (input_dim + units + 1)            (gates i, f, c, o)
@@ -43,7 +43,8 @@ _KEYS = {
 def simple_rnn_params(units: int, input_dim: int) -> int:
     """Parameters of `SimpleRNN(units)` on inputs of size input_dim: units * (input_dim + units + 1).
 
-    kernel (input_dim, units) + recurrent_kernel (units, units) + bias (units,). Chapter 5.
+    kernel (input_dim, units) + recurrent_kernel (units, units) + bias (units,).
+    Taught in chapters/05_counting_parameters.
 
     >>> simple_rnn_params(3, input_dim=10)        # SimpleRNN(3, input_shape=(2, 10))
     42
@@ -61,7 +62,7 @@ def lstm_params(units: int, input_dim: int) -> int:
     """Parameters of `LSTM(units)` on inputs of size input_dim: 4 * units * (input_dim + units + 1).
 
     kernel (input_dim, 4*units) + recurrent_kernel (units, 4*units) + bias (4*units,), one block
-    per gate. Chapter 5.
+    per gate. Taught in chapters/05_counting_parameters.
 
     >>> lstm_params(3, 5)
     108
@@ -78,7 +79,7 @@ def gru_params(units: int, input_dim: int, reset_after: bool = True) -> int:
 
     kernel (input_dim, 3*units) + recurrent_kernel (units, 3*units) + bias: shape (2, 3*units)
     with reset_after=True (Keras's default: separate input and recurrent biases) or (3*units,)
-    with reset_after=False. Chapter 5.
+    with reset_after=False. Taught in chapters/05_counting_parameters.
 
     >>> gru_params(3, 5)                     # Keras default, reset_after=True
     90
@@ -97,7 +98,7 @@ def embedding_params(input_dim: int, output_dim: int) -> int:
     """Parameters of `Embedding(input_dim, output_dim)`: one output_dim vector per token id.
 
     input_dim is the vocabulary size (number of token ids, padding id 0 included), as in Keras.
-    Chapter 5.
+    Taught in chapters/05_counting_parameters.
 
     >>> embedding_params(5000, 100)
     500000
@@ -111,7 +112,8 @@ def dense_params(input_dim: int, units: int, use_bias: bool = True) -> int:
     """Parameters of `Dense(units)` on inputs of size input_dim: input_dim * units (+ units bias).
 
     On a 3-D input (batch, timesteps, input_dim) Dense acts on the last axis, with the same
-    weights at every step, so the count does not depend on timesteps. Chapter 5.
+    weights at every step, so the count does not depend on timesteps.
+    Taught in chapters/05_counting_parameters.
 
     >>> dense_params(128, 1)
     129
@@ -129,7 +131,8 @@ def bidirectional_params(inner_params: int) -> int:
     """Parameters of `Bidirectional(layer)`: twice the wrapped layer's, one copy per direction.
 
     The merge mode (concat, sum, ...) adds no weights; it only changes the output size that the
-    next layer sees (2*units for concat). Chapters 4 and 5.
+    next layer sees (2*units for concat).
+    Taught in chapters/04_deep_bidirectional and chapters/05_counting_parameters.
 
     >>> bidirectional_params(simple_rnn_params(128, 10))   # Bidirectional(SimpleRNN(128)) on (2, 10)
     35584
@@ -156,7 +159,8 @@ class ParamCount(NamedTuple):
 def count_params(spec) -> ParamCount:
     """Count the parameters of a Sequential stack described as plain data, layer by layer.
 
-    `spec` is a list with one dict per layer, in order, using Keras's argument names. Chapter 5.
+    `spec` is a list with one dict per layer, in order, using Keras's argument names.
+    Taught in chapters/05_counting_parameters.
 
         {"layer": "embedding", "input_dim": vocab_size, "output_dim": dim}   (first layer only)
         {"layer": "simple_rnn" | "lstm" | "gru", "units": n,

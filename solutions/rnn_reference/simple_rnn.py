@@ -1,4 +1,4 @@
-"""The vanilla RNN (Keras `SimpleRNN`) in numpy. Taught in chapter 1, "The recurrent cell"."""
+"""The vanilla RNN (Keras `SimpleRNN`) in numpy. Taught in chapters/01_recurrent_cell."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ def simple_rnn_cell(x_t, h_prev, kernel, recurrent_kernel, bias) -> np.ndarray:
     """One step h_t = tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias).
 
     Shapes: x_t (batch, input_dim), h_prev (batch, units), kernel (input_dim, units),
-    recurrent_kernel (units, units), bias (units,); returns (batch, units). Chapter 1.
+    recurrent_kernel (units, units), bias (units,); returns (batch, units).
+    Taught in chapters/01_recurrent_cell.
     """
     x_t = _validate.float_array("x_t", x_t, ndim=2, shape_doc="(batch, input_dim)")
     h_prev = _validate.float_array("h_prev", h_prev, ndim=2, shape_doc="(batch, units)")
@@ -30,7 +31,8 @@ def simple_rnn_forward(x, kernel, recurrent_kernel, bias, *, initial_state=None,
     Shapes: x (batch, timesteps, input_dim), kernel (input_dim, units), recurrent_kernel
     (units, units), bias (units,), initial_state (batch, units) or [that], mask (batch, timesteps)
     bool. Returns (batch, units), or (batch, timesteps, units) with return_sequences, and
-    [output, final_state] with return_state -- as `keras.layers.SimpleRNN` does. Chapter 1.
+    [output, final_state] with return_state -- as `keras.layers.SimpleRNN` does.
+    Taught in chapters/01_recurrent_cell.
     """
     x = _validate.rnn_input(x)
     kernel, recurrent_kernel, bias, units = _validate.weights(

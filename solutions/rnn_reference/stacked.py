@@ -1,4 +1,6 @@
-"""A stack of recurrent layers, as a `keras.Sequential` of them computes it. Chapter 4.
+"""A stack of recurrent layers, as a `keras.Sequential` of them computes it.
+
+Taught in chapters/04_deep_bidirectional.
 
 Each layer reads the previous layer's output *sequence*, so every layer but the last must
 return sequences. A mask (for example from `Masking` or `Embedding(mask_zero=True)`) reaches
@@ -62,7 +64,7 @@ def stacked_forward(x, layers, *, mask=None):
     'reset_after': True}; or 'bidirectional' with weights (forward_weights, backward_weights)
     and options {'layer': 'lstm', 'merge_mode': 'concat', 'return_sequences': ...,
     'layer_options': {...}}; mask (batch, timesteps) bool. Returns the last layer's output, or
-    its [output, *states] when it has return_state=True. Chapter 4.
+    its [output, *states] when it has return_state=True. Taught in chapters/04_deep_bidirectional.
     """
     if not isinstance(layers, (list, tuple)) or not layers:
         raise ValueError("layers must be a non-empty list of (layer_name, weights, options) tuples")

@@ -14,7 +14,7 @@ def set_seed(seed: int = 0) -> np.random.Generator:
 
     Call it at the top of every notebook, after `import keras` when the notebook uses Keras, so
     that a build reproduces the previous build's outputs. It never imports TensorFlow itself:
-    a numpy-only notebook stays fast. Chapter 1.
+    a numpy-only notebook stays fast. Taught in chapters/01_recurrent_cell.
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
