@@ -24,7 +24,9 @@ from pathlib import Path
 from .course import load_config, nbgrader_api
 from .feedback import offline_html
 from .limits import Limits
-from .sandbox import is_root, sandbox_uid
+from .restore import take_repairs
+from .isolation import describe, sandbox_uid
+from .watchdog import read_verdict
 
 
 @dataclass
@@ -97,78 +99,7 @@ def _check_notebook(job: Job) -> str | None:
     return None
 
 
-def _grade_id(cell: dict) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _as_type(cell: dict, cell_type: str) -> dict:
-    """`cell` as a valid cell of `cell_type` (a student may have turned code into markdown)."""
-    cell = dict(cell, cell_type=cell_type)
-    if cell_type == "code":
-        cell.setdefault("outputs", [])
-        cell.setdefault("execution_count", None)
-    else:
-        cell.pop("outputs", None)
-        cell.pop("execution_count", None)
-    return cell
-
-
-def normalize(student: dict, release: dict) -> tuple[dict, list[str]]:
-    """Restore the released structure around the student's answers; return the notebook and what was repaired.
-
-    Graded and locked cells are matched by grade_id and put back in the released order with their
-    released metadata and type; the first copy of a duplicated cell counts and later copies become
-    ordinary cells; a deleted cell is restored from the release (a deleted answer is the stub again);
-    cells the student added travel with the graded cell they followed. nbgrader's OverwriteCells
-    then restores the source of locked cells, so tests cannot be edited away either.
-    """
-    release_cells = release.get("cells", [])
-    known = {_grade_id(c): c for c in release_cells if _grade_id(c)}
-    first: dict[str, dict] = {}
-    attached: dict[str | None, list[dict]] = {}
-    notes: list[str] = []
-    previous = None
-    for cell in student.get("cells", []):
-        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
-            notes.append("dropped a malformed cell")
-            continue
-        gid = _grade_id(cell)
-        if gid in known and gid not in first:
-            first[gid] = cell
-            previous = gid
-            continue
-        if gid is not None:
-            notes.append(f"a copy of graded cell {gid} was treated as an ordinary cell" if gid in known
-                         else f"unknown graded cell {gid} was treated as an ordinary cell")
-        metadata = {k: v for k, v in cell.get("metadata", {}).items() if k != "nbgrader"}
-        attached.setdefault(previous, []).append(dict(cell, metadata=metadata))
-    cells = list(attached.get(None, []))
-    order = [_grade_id(c) for c in student.get("cells", []) if isinstance(c, dict) and _grade_id(c) in known]
-    seen = list(dict.fromkeys(order))
-    if seen != [g for g in (_grade_id(c) for c in release_cells) if g in first]:
-        notes.append("graded cells were out of order and were put back in the released order")
-    for released in release_cells:
-        gid = _grade_id(released)
-        if gid is None:
-            cells.append(released)
-            continue
-        meta = released["metadata"]["nbgrader"]
-        if gid in first:
-            cell = _as_type(first[gid], released["cell_type"])
-            if cell.get("metadata", {}).get("nbgrader") != meta:
-                if cell.get("metadata", {}).get("nbgrader", {}).get("points") != meta.get("points") or \
-                        cell.get("metadata", {}).get("nbgrader", {}).get("grade") != meta.get("grade"):
-                    notes.append(f"the grading metadata of {gid} was changed and has been restored")
-            cell = dict(cell, metadata=dict(cell.get("metadata", {}), nbgrader=meta))
-        else:
-            cell = released
-            notes.append(f"deleted cell {gid} was restored from the released notebook")
-        cells.append(cell)
-        cells.extend(attached.get(gid, []))
-    return dict(student, cells=cells, metadata=release.get("metadata", student.get("metadata", {}))), notes
-
-
-def _write_course(job: Job, course: Path) -> list[str]:
+def _write_course(job: Job, course: Path) -> None:
     (course / "nbgrader_config.py").write_text(job.config)
     db = course / "gradebook.db"
     db.write_bytes(job.template_gradebook)
@@ -178,15 +109,13 @@ def _write_course(job: Job, course: Path) -> list[str]:
     for name, content in job.exercise_files.items():
         (exercise / name).parent.mkdir(parents=True, exist_ok=True)
         (exercise / name).write_bytes(content)
+    if job.release:  # the structure RestoreStructure gives the submission back
+        release = course / "release" / job.assignment
+        release.mkdir(parents=True)
+        (release / f"{job.assignment}.ipynb").write_bytes(job.release)
     submission = course / "submitted" / job.student / job.assignment
     submission.mkdir(parents=True)
-    notes: list[str] = []
-    files = dict(job.files)
-    if job.release:
-        name = f"{job.assignment}.ipynb"
-        fixed, notes = normalize(json.loads(files[name]), json.loads(job.release))
-        files[name] = json.dumps(fixed).encode()
-    for name, content in files.items():
+    for name, content in job.files.items():
         target = (submission / name).resolve()
         if not str(target).startswith(str(submission.resolve()) + os.sep):
             continue  # a path that escapes the folder is not copied
@@ -194,22 +123,54 @@ def _write_course(job: Job, course: Path) -> list[str]:
         target.write_bytes(content)
     for folder, _, _ in os.walk(course):  # traversable by the sandbox uid, not listable
         os.chmod(folder, 0o711 if Path(folder) == course else 0o755)
-    return notes
+
+
+SANDBOXED_EXECUTE = "grading.execute.SandboxedExecute"
+RESTORE_STRUCTURE = "grading.restore.RestoreStructure"
+
+
+def _configured(config, name: str) -> list:
+    """Autograde's preprocessor list `name` as the course configures it, else nbgrader's default."""
+    from nbgrader.converters import Autograde
+
+    if name in config.Autograde:
+        return list(config.Autograde[name])
+    return list(Autograde.class_traits()[name].default())
+
+
+def autograde_preprocessors(config, restore: bool = True) -> tuple[list, list]:
+    """(sanitize, autograde) preprocessor lists: nbgrader's own, as configured, with two changes.
+
+    In the sanitize list `RestoreStructure` goes first (when `restore`), so DeduplicateIds,
+    OverwriteCells and CheckCellMetadata see the released structure; in the autograde list nbgrader's
+    `Execute` (or a configured subclass of it) is replaced by `SandboxedExecute`. Everything else an
+    instructor configured (IgnorePattern, a preprocessor of their own) runs as in stock nbgrader.
+    """
+    from nbgrader.preprocessors import Execute
+    from traitlets.utils.importstring import import_item
+
+    def is_execute(item) -> bool:
+        if item in (SANDBOXED_EXECUTE, "grading.sandbox.SandboxedExecute"):
+            return False
+        cls = import_item(item) if isinstance(item, str) else item
+        return isinstance(cls, type) and issubclass(cls, Execute) and cls.__name__ != "SandboxedExecute"
+
+    sanitize = [p for p in _configured(config, "sanitize_preprocessors") if p != RESTORE_STRUCTURE]
+    if restore:
+        sanitize.insert(0, RESTORE_STRUCTURE)
+    autograde = [SANDBOXED_EXECUTE if is_execute(p) else p for p in _configured(config, "autograde_preprocessors")]
+    return sanitize, autograde
 
 
 def _nbgrader_config(job: Job, course: Path):
     config = load_config(course)
-    config.Autograde.autograde_preprocessors = [
-        "grading.sandbox.SandboxedExecute",
-        "nbconvert.preprocessors.ClearMetadataPreprocessor",
-        "nbgrader.preprocessors.LimitOutput",
-        "nbgrader.preprocessors.SaveAutoGrades",
-        "nbgrader.preprocessors.AssignLatePenalties",
-        "nbgrader.preprocessors.CheckCellMetadata",
-    ]
+    sanitize, autograde = autograde_preprocessors(config, restore=bool(job.release))
+    config.Autograde.sanitize_preprocessors = sanitize
+    config.Autograde.autograde_preprocessors = autograde
     limits = Limits(**job.limits)
     config.SandboxedExecute.limits = asdict(limits)
     config.SandboxedExecute.workdir = str(course / "sandbox")
+    config.SandboxedExecute.verdict_file = str(course / "verdict.json")  # out of the kernel's reach
     config.SandboxedExecute.hide = [p for p in job.hide if os.path.exists(p)]
     config.SandboxedExecute.timeout = limits.cell_timeout
     config.SandboxedExecute.interrupt_on_timeout = True
@@ -239,21 +200,17 @@ def grade_job(job: Job) -> Result:
         return result
     course = Path(tempfile.mkdtemp(prefix=f"rnn-grade-{job.student[:20]}-"))
     try:
-        result.notes = _write_course(job, course)
+        _write_course(job, course)
         (course / "sandbox").mkdir(mode=0o755)
-        from . import sandbox
-
         api = nbgrader_api(course, _nbgrader_config(job, course))
 
-        sandbox.SandboxedExecute.last = None
         outcome = api.autograde(job.assignment, job.student, force=True, create=True)
-        execute = sandbox.SandboxedExecute.last
-        watchdog = execute.watchdog if execute is not None else None
-        if watchdog is not None:
-            result.peak_rss_mb = watchdog.peak_rss_mb
-        result.log = outcome.get("log", "")[-20_000:]
-        if watchdog is not None and watchdog.reason:
-            result.error = watchdog.reason
+        result.notes = take_repairs(job.assignment, job.student, job.assignment)
+        verdict = read_verdict(course / "verdict.json")  # written by the kernel's watchdog
+        result.peak_rss_mb = verdict.peak_rss_mb
+        result.log = _outcome_log(outcome)
+        if verdict.reason:
+            result.error = verdict.reason
             return result
         if not outcome["success"]:
             result.error = _name_failure(outcome)
@@ -269,11 +226,23 @@ def grade_job(job: Job) -> Result:
         return result
     except Exception as err:  # the grader's own failure for this submission: named, never fatal
         result.error = f"grader error: {type(err).__name__}: {err}"
-        result.log += traceback.format_exc()[-5000:]
+        result.log += traceback.format_exc()[-LOG_CHARS:]
         return result
     finally:
+        take_repairs(job.assignment, job.student, job.assignment)  # none left behind by a failure
         result.seconds = time.monotonic() - started
         shutil.rmtree(course, ignore_errors=True)
+
+
+LOG_CHARS = 20_000  # of nbgrader's log and traceback kept per submission (the end: where it failed)
+
+
+def _outcome_log(outcome: dict) -> str:
+    """nbgrader's captured log and, when it failed, its traceback: what the run's log file shows."""
+    text = outcome.get("log") or ""
+    if not outcome.get("success") and outcome.get("error"):
+        text += ("\n" if text else "") + outcome["error"]
+    return text[-LOG_CHARS:]
 
 
 def warm_up() -> None:
@@ -281,10 +250,10 @@ def warm_up() -> None:
     from nbgrader.apps import NbGraderAPI  # noqa: F401
     from nbgrader.preprocessors import SaveAutoGrades  # noqa: F401
 
-    from . import feedback, sandbox  # noqa: F401
+    from . import execute, feedback, forkserver, isolation  # noqa: F401
 
-    sandbox.SandboxedExecute  # noqa: B018 -- built on first use
-    sandbox.fork_server()  # imports ipykernel once; kernels are forked from it
+    isolation.mode()  # probes, once, what isolation this machine allows
+    forkserver.fork_server()  # imports ipykernel once; kernels are forked from it
 
 
 def _name_failure(outcome: dict) -> str:
@@ -304,7 +273,5 @@ def _name_failure(outcome: dict) -> str:
 
 
 def isolation_summary() -> str:
-    """One line saying which protections are active on this machine."""
-    if is_root():
-        return "isolation: own uid per worker, no network, rlimits, watchdog (running as root)"
-    return "isolation: rlimits and watchdog only (not root: no uid or network separation)"
+    """One line saying which protections are active on this machine (probed: see isolation.describe)."""
+    return describe()

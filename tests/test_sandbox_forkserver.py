@@ -17,7 +17,7 @@ from dataclasses import asdict
 import pytest
 
 from grading.limits import Limits
-from grading.sandbox import ForkedKernel, ForkServer
+from grading.forkserver import ForkedKernel, ForkServer
 
 REPORT = """
 import json, os, signal, sys
@@ -81,7 +81,7 @@ def test_a_dead_kernel_is_never_killed_by_number(monkeypatch):
 
     import psutil
 
-    from grading.sandbox import kill_sandbox
+    from grading.watchdog import kill_sandbox
 
     child = subprocess.Popen(["sleep", "30"], start_new_session=True)
     kernel = psutil.Process(child.pid)
@@ -102,14 +102,14 @@ def test_a_kernel_dies_with_its_server(tmp_path):
 
 
 def test_a_dead_server_is_reported_and_replaced(tmp_path):
-    from grading import sandbox
+    from grading import forkserver
 
-    server = sandbox.fork_server()
+    server = forkserver.fork_server()
     server.process.kill()
     server.process.wait()
     with pytest.raises(OSError):  # the kernel manager then starts the kernel as a command
         server.spawn({"settings": settings(), "cmd": [sys.executable, "-c", "pass"],
                       "env": {"PATH": os.environ["PATH"]}, "cwd": str(tmp_path)})
-    replacement = sandbox.fork_server()
+    replacement = forkserver.fork_server()
     assert replacement is not server and replacement.alive()
     replacement.close()

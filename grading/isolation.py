@@ -1,0 +1,278 @@
+"""What a kernel may see and touch: namespaces, mounts and uid, applied in the kernel's process.
+
+`isolate(settings)` runs in the kernel's own process before any student code (see `launcher.py`).
+Two ways to the same result, chosen by `mode()`:
+
+- "uid" (the grader is root, as CI and a grading server are): new mount and network namespaces,
+  then a uid of the sandbox's own, so file permissions decide what it may write;
+- "userns" (a normal user, where the kernel allows unprivileged user namespaces, as Debian, Ubuntu
+  and most distributions do): new user, mount and network namespaces, the whole file system
+  remounted read-only except the kernel's own folders, then every capability dropped.
+
+Either way the kernel has no network (an empty network namespace), and its mount namespace shows
+an empty tmpfs over the temporary folders and the grader's home (with the Python installation,
+the course repository and the kernel's own folders bound back), and over each hidden path (the
+course's exercises, submissions, feedback and gradebook). Nothing here is visible outside the
+kernel. "none" (neither root nor user namespaces): the limits only; `describe()` says so.
+
+Hand-written rather than bubblewrap: a forked kernel applies this in about 3 ms, while exec'ing
+bwrap per kernel would start a new interpreter and lose the fork server's saving (the numbers are
+in benchmarks/kernel_start.py).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 1, 4096, 16384, 1 << 18
+AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = -100, 0x8000, 0x1
+SYS_MOUNT_SETATTR = 442  # the same number on every architecture (syscalls from 424 on are shared)
+PR_SET_NO_NEW_PRIVS = 38
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+MODES = ("uid", "userns", "none")
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def sandbox_uid() -> int | None:
+    """A uid for this worker's kernels (unique per worker process on the machine); None without root."""
+    if not is_root():
+        return None
+    return 200_000 + os.getpid() % 100_000
+
+
+def mode() -> str:
+    """How this process isolates its kernels: "uid" as root, else "userns" where available, else "none"."""
+    if is_root():
+        return "uid"
+    return "userns" if probe().get("hidden") else "none"
+
+
+# ------------------------------------------------------------------------------------------------
+# In the kernel's process
+# ------------------------------------------------------------------------------------------------
+def isolate(settings: dict) -> None:
+    """Apply `settings["isolation"]` to this (single-threaded) process; see the module docstring.
+
+    Settings read here: isolation (one of MODES), uid (mode "uid"), network, cover (folders shown
+    empty: temporary folders, the grader's home, the temporary course), keep (folders inside those
+    that stay visible: the course repository; the Python installation always stays), give (folders
+    the kernel may write: its workdir and the notebook's folder) and hide (paths shown empty).
+    """
+    how = settings.get("isolation", "none")
+    if how not in MODES:
+        raise ValueError(f"settings['isolation'] must be one of {', '.join(MODES)}, got {how!r}")
+    if how == "none":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    flags = CLONE_NEWNS | (0 if settings.get("network") else CLONE_NEWNET)
+    if how == "userns":
+        uid, gid = os.getuid(), os.getgid()
+        _check(libc.unshare(CLONE_NEWUSER | flags), "unshare(CLONE_NEWUSER)")
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+        private_view(libc, settings)
+        _read_only_except(libc, settings.get("give", []))
+        _drop_capabilities(libc)
+    elif libc.unshare(flags) != 0:
+        print(f"sandbox: unshare failed ({os.strerror(ctypes.get_errno())}); running without namespaces",
+              file=sys.stderr)
+        _become(settings)
+    else:
+        private_view(libc, settings)
+        _become(settings)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # no setuid program gives any of it back
+
+
+def private_view(libc, settings: dict) -> None:
+    """In this process's new mount namespace: cover what the kernel must not see, keep what it needs."""
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+    keep = [p for p in (sys.base_prefix, sys.prefix, *settings.get("keep", []), *settings.get("give", []))
+            if os.path.isdir(p)]
+    covers = {blocked_ancestor(p) for p in keep} | set(settings.get("cover", []))
+    cover(libc, [c for c in covers if c and c != "/" and os.path.isdir(c)], keep)
+    for path in settings.get("hide", []):
+        if os.path.isdir(path):
+            _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY, "mode=0755")
+        elif os.path.isfile(path):
+            _mount(libc, "/dev/null", path, None, MS_BIND)
+
+
+def cover(libc, folders: list[str], keep: list[str]) -> None:
+    """Mount an empty tmpfs over each of `folders`; bind each path of `keep` inside one back at its place.
+
+    Also used by the tests to start a grader as an unprivileged uid in a root-owned checkout.
+    """
+    folders = sorted({os.path.realpath(f) for f in folders})
+    folders = [f for f in folders if not any(_inside(f, g) for g in folders if g != f)]
+    keep = sorted({os.path.realpath(k) for k in keep})
+    keep = [k for k in keep if any(_inside(k, f) for f in folders) and not any(_inside(k, j) for j in keep if j != k)]
+    held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep]  # reachable once covered
+    for folder in folders:
+        _mount(libc, "tmpfs", folder, "tmpfs", 0, "mode=0755")
+    for path, fd in held:
+        os.makedirs(path, exist_ok=True)
+        _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        os.close(fd)
+
+
+def default_covers() -> list[str]:
+    """Folders a kernel sees empty: the temporary folders (other submissions being graded) and the grader's home."""
+    return [os.path.expanduser("~"), tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"]
+
+
+def _read_only_except(libc, writable: list[str]) -> None:
+    """Every mount read-only, then `writable` bound over itself read-write; /dev/shm a fresh tmpfs."""
+    _mount_setattr(libc, "/", set_=MOUNT_ATTR_RDONLY)
+    for path in writable:
+        _mount(libc, path, path, None, MS_BIND | MS_REC)
+        _mount_setattr(libc, path, clear=MOUNT_ATTR_RDONLY)
+    if os.path.isdir("/dev/shm"):
+        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777")
+
+
+def _become(settings: dict) -> None:
+    """Root only: hand the kernel its folders and become the sandbox uid (which drops every capability)."""
+    import resource
+
+    uid = settings["uid"]
+    for path in settings.get("give", []):
+        if os.path.isfile(path):
+            os.chown(path, uid, uid)
+        for folder, _, files in os.walk(path):
+            os.chown(folder, uid, uid)
+            for name in files:
+                os.chown(os.path.join(folder, name), uid, uid)
+    resource.setrlimit(resource.RLIMIT_NPROC, (settings["max_processes"],) * 2)
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _drop_capabilities(libc) -> None:
+    """The user namespace gave this process every capability in it: keep none (it could unmount the covers)."""
+    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable, twice: all empty
+    _check(libc.capset(header, data), "capset")
+
+
+def _mount(libc, source, target, fstype, flags, data=None) -> None:
+    encode = lambda v: v.encode() if isinstance(v, str) else v  # noqa: E731
+    _check(libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)),
+           f"mount {source} on {target}")
+
+
+def _mount_setattr(libc, path: str, set_: int = 0, clear: int = 0) -> None:
+    attr = (ctypes.c_uint64 * 4)(set_, clear, 0, 0)  # struct mount_attr
+    _check(libc.syscall(ctypes.c_long(SYS_MOUNT_SETATTR), ctypes.c_int(AT_FDCWD), path.encode(),
+                        ctypes.c_uint(AT_RECURSIVE), attr, ctypes.c_size_t(ctypes.sizeof(attr))),
+           f"mount_setattr {path}")
+
+
+def _check(code: int, what: str) -> None:
+    if code != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def blocked_ancestor(path: str) -> str | None:
+    """The first ancestor of `path` that other users cannot traverse (e.g. /root, mode 0700)."""
+    parts = os.path.abspath(path).split(os.sep)
+    for i in range(2, len(parts) + 1):
+        folder = os.sep.join(parts[:i])
+        if not os.stat(folder).st_mode & 0o001:
+            return folder
+    return None
+
+
+# ------------------------------------------------------------------------------------------------
+# What this machine allows: probed once per process by isolating a short-lived child
+# ------------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def probe() -> dict:
+    """Which protections `isolate` achieves here, found by trying: {"mode", "network", "hidden", "read_only", ...}."""
+    how = "uid" if is_root() else "userns"
+    with tempfile.TemporaryDirectory(prefix="rnn-probe-") as tmp:
+        os.chmod(tmp, 0o755)
+        secret, own = os.path.join(tmp, "secret"), os.path.join(tmp, "own")
+        with open(secret, "w") as f:
+            f.write("secret")
+        os.mkdir(own)
+        settings = {"isolation": how, "uid": sandbox_uid(), "max_processes": 64, "network": False,
+                    "cover": default_covers(), "hide": [secret], "give": [own], "keep": [tmp]}
+        try:
+            done = subprocess.run([sys.executable, "-m", "grading.isolation", "probe", json.dumps(settings)],
+                                  capture_output=True, text=True, timeout=30,
+                                  cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            found = json.loads(done.stdout.strip().splitlines()[-1])
+        except Exception as err:  # could not even try: report it as nothing
+            found = {"error": f"{type(err).__name__}: {err}"}
+    return {"mode": how, **found}
+
+
+def _probe_child(settings: dict) -> dict:
+    """In the probe's child: isolate as a kernel would, then test what holds."""
+    import socket
+
+    try:
+        isolate(settings)
+    except OSError as err:
+        return {"error": str(err)}
+    found = {"separate_uid": os.getuid() != 0 and settings["isolation"] == "uid"}
+    try:
+        found["hidden"] = open(settings["hide"][0]).read() != "secret"
+    except OSError:
+        found["hidden"] = True
+    found["network"] = sorted(name for _, name in socket.if_nameindex()) == ["lo"]
+    try:
+        with open(os.path.join(settings["give"][0], "x"), "w") as f:
+            f.write("x")
+        found["writes_own_folder"] = True
+    except OSError:
+        found["writes_own_folder"] = False
+    try:
+        open(os.path.join(settings["keep"][0], "elsewhere"), "w").close()
+        found["read_only"] = False
+    except OSError:
+        found["read_only"] = True
+    return found
+
+
+def describe() -> str:
+    """One line for the run's header: which protections the kernels get on this machine."""
+    found = probe()
+    if "error" in found and found["mode"] == "uid":
+        return f"isolation: own uid per worker, rlimits, watchdog (root, but namespaces failed: {found['error']})"
+    if found["mode"] == "uid":
+        parts = ["own uid per worker"]
+    elif found.get("hidden"):
+        parts = ["user namespace (not root)", "writes only to its own folders" if found.get("read_only")
+                 else "NOT read-only elsewhere"]
+    else:
+        reason = found.get("error", "user namespaces are not available")
+        return (f"isolation: rlimits and watchdog only (not root, and {reason}): the notebook can read and write "
+                "whatever you can, and use the network")
+    parts += ["no network" if found.get("network") else "network NOT separated",
+              "course solutions, submissions and gradebook hidden" if found.get("hidden") else "files NOT hidden",
+              "rlimits", "watchdog"]
+    return "isolation: " + ", ".join(parts)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["probe"] or len(sys.argv) != 3:
+        raise SystemExit("usage: python -m grading.isolation probe SETTINGS_JSON")
+    print(json.dumps(_probe_child(json.loads(sys.argv[2]))))
