@@ -37,7 +37,7 @@ def test_chapter_1_shows_executed_outputs_and_plot(book_build):
     match = re.search(r"largest difference from Keras over all 10 steps: ([0-9.e+-]+)", outputs)
     assert match and float(match.group(1)) < 1e-5, "the Keras comparison output is missing or too large"
     images = [img["src"] for img in soup.select("div.cell_output img")]
-    assert images, "chapter 1 shows no plot"
+    assert images, "the first chapter shows no plot"
     for src in images:
         file = (HTML / "chapters" / src).resolve()
         assert file.is_file() and file.stat().st_size > 5_000, f"plot {src} missing or empty"

@@ -25,12 +25,14 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from _browser import Browser, LocalSite, Visit
 from conftest import ROOT
+from rnn_course.manifest import load
 
 pytestmark = [pytest.mark.book, pytest.mark.xdist_group("book")]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+COURSE = load()  # course.yml: the chapters' and assignments' titles and numbers
 ASSETS = ("_static/", "_sources/", "_downloads/", "_images/")
 # (query, the page it must find once that page is in the toc); every query must find something
 SEARCHES = [("forget gate", "chapters/06_lstm.html"), ("hidden state", "chapters/01_recurrent_cell.html")]
@@ -80,6 +82,11 @@ def redirect_target(page: str) -> str | None:
         return None
     url = meta["content"].split("url=", 1)[1].strip()
     return urljoin(page, url)
+
+
+def plain(text: str) -> str:
+    """Text as typed in course.yml: Sphinx's smart quotes turn ' into ’."""
+    return " ".join(text.replace("\N{RIGHT SINGLE QUOTATION MARK}", "'").split())
 
 
 def article_h1(page: str) -> str:
@@ -152,9 +159,14 @@ def test_titles_and_numbering_are_consistent(built):
                     f"{match.group(1) if match else '?'}: list the chapters in order, none missing")
             else:
                 assert not re.match(r"\d+\. ", text), f"{page} is in an unnumbered part but reads {text!r}"
+            if part["caption"] == "Chapters":
+                chapter = COURSE.chapter(file)
+                assert plain(text) == f"{chapter.number}. {chapter.title}", f"{page} reads {text!r}, course.yml: {chapter}"
             if part["caption"] == "Assignments":
-                number = re.match(r"a(\d+)_", name).group(1)
-                assert text.startswith(f"Assignment {number}: "), f"{page} reads {text!r}"
+                assignment = COURSE.assignment(name)
+                assert plain(text) == f"Assignment {assignment.number}: {assignment.title}", (
+                    f"{page} reads {text!r}, but it is assignment {assignment.number} in course.yml, "
+                    f"titled {assignment.title!r}")
     assert article_h1("intro.html") and soup("intro.html").title
 
 
@@ -235,7 +247,7 @@ def test_mathjax_is_the_sites_own_copy(built):
     assert "3." in re.search(r'VERSION\s*=\s*"([^"]+)"', mathjax.read_text(errors="replace")).group(1)
     assert any((mathjax.parent / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
     scripts = [tag["src"] for tag in soup("chapters/01_recurrent_cell.html").find_all("script", src=True)]
-    assert any("_static/" + path in src for src in scripts), f"chapter 1 loads no local MathJax: {scripts}"
+    assert any("_static/" + path in src for src in scripts), f"the first chapter loads no local MathJax: {scripts}"
 
 
 def test_chapter_pages_offer_the_notebook_and_launch_buttons(built):
@@ -327,23 +339,45 @@ def test_every_exercise_has_a_page_in_the_toc():
     assert sorted(listed) == exercises, (
         f"_toc.yml's Assignments part lists {listed}, but exercises/ has {exercises}: "
         "list every assignment that has an exercise (and none that has not)")
-    course_map = (ROOT / "intro.md").read_text(encoding="utf-8")
+    assert exercises == COURSE.assignment_ids, f"exercises/ has {exercises}, course.yml {COURSE.assignment_ids}"
     for aid in exercises:
         page = (ROOT / "assignments" / f"{aid}.md").read_text(encoding="utf-8")
-        assert f"<../release/{aid}/{aid}.ipynb>`" in page, f"assignments/{aid}.md does not link its release"
-        assert f'"{aid}"' in course_map, f"the course map in intro.md does not show {aid}"
+        assert re.search(rf"^```{{assignment-downloads}} {aid}$", page, re.M), (
+            f"assignments/{aid}.md does not offer its release ({{assignment-downloads}} {aid})")
 
 
-def test_course_map_names_the_chapters_as_they_are_titled():
-    """The map in intro.md lists chapters 1..11 with the titles their pages carry."""
-    mapped = {int(number): title for number, title in
-              re.findall(r'^\s+(\d+): "(.+)",$', (ROOT / "intro.md").read_text(encoding="utf-8"), re.M)}
-    assert sorted(mapped) == list(range(1, 12)), f"the course map lists chapters {sorted(mapped)}"
-    for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.md")):
-        title = re.search(r"^# (.+)$", path.read_text(encoding="utf-8"), re.M).group(1).strip()
-        assert mapped.get(int(path.name[:2])) == title, (
-            f"the course map calls chapter {int(path.name[:2])} {mapped.get(int(path.name[:2]))!r}, "
-            f"but {path.name} is titled {title!r}")
+def test_course_map_draws_the_manifest():
+    """The map in intro.md reads course.yml: no chapter or assignment title is typed into its code."""
+    intro = jupytext.read(ROOT / "intro.md")
+    code = "\n".join(cell.source for cell in intro.cells if cell.cell_type == "code")
+    assert "from rnn_course.manifest import load" in code and "load()" in code, "the course map does not read course.yml"
+    typed = [title for title in [c.title for c in COURSE.chapters] + [a.title for a in COURSE.assignments]
+             if f'"{title}"' in code or f"'{title}'" in code]
+    assert not typed, f"the course map types titles course.yml already gives: {typed}"
+
+
+def test_pages_say_what_the_manifest_says(built):
+    """Assignment headers, downloads and chapters' "Practise it" lines are course.yml's, as links."""
+    for assignment in COURSE.assignments:
+        page = f"{assignment.page}.html"
+        header = soup(page).select_one("div.assignment-header p")
+        assert header is not None, f"{page} has no {{assignment-header}}"
+        text = plain(header.get_text())
+        linked = [urljoin(page, a["href"]).split("#")[0] for a in header.select("a[href]")]
+        assert linked == [f"{c.slug}.html" for c in assignment.practises], f"{page}: Practises links {linked}"
+        for chapter in assignment.practises:
+            assert f"chapter {chapter.number}, {chapter.title}" in text, f"{page}: {text!r}"
+        assert text.startswith("Practises:") and "Needs:" in text, f"{page}: {text!r}"
+        offered = [Path(unquote(a["href"])).name for a in soup(page).select("div.assignment-downloads a.download")]
+        assert offered == [f"{assignment.id}.ipynb", *assignment.data], f"{page} offers {offered}"
+    for chapter in COURSE.chapters:
+        page = f"{chapter.slug}.html"
+        block = soup(page).select_one("div.practise-it")
+        assert block is not None, f"{page} does not say where to practise it"
+        links = {urljoin(page, a["href"]).split("#")[0]: plain(a.get_text()) for a in block.select("a[href]")}
+        for assignment in COURSE.practised_by(chapter.slug):
+            assert links.get(f"{assignment.page}.html") == f"Assignment {assignment.number}: {assignment.title}", (
+                f"{page} does not link {assignment.id} by its title: {links}")
 
 
 def test_landing_page_shows_the_course_map_and_how_to_work(built):
@@ -420,7 +454,7 @@ def test_math_renders_on_every_page(visits):
     chapter = visits[f"{part_files('Chapters')[0]}.html"]
     assert chapter.math.get("total"), "the first chapter shows no math: is the math check looking?"
     fonts = [url for url in chapter.requests if "/_static/mathjax/output/chtml/fonts/" in url]
-    assert fonts, "MathJax typeset chapter 1 without loading its fonts from the site"
+    assert fonts, "MathJax typeset the first chapter without loading its fonts from the site"
 
 
 def _search_results(browser: Browser, query: str, visit: Visit) -> list[str]:
@@ -470,4 +504,4 @@ def test_config_keeps_jupyter_books_extensions_except_thebe():
     from jupyter_book.config import get_default_sphinx_config
 
     expected = [name for name in get_default_sphinx_config()["extensions"] if name != "sphinx_thebe"]
-    assert CONFIG["sphinx"]["config"]["extensions"] == expected
+    assert CONFIG["sphinx"]["config"]["extensions"] == expected + ["rnn_course.book"]
