@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from submissions import make_submission, submit  # noqa: E402
 
 from grading import stock  # noqa: E402
-from grading.course import nbgrader  # noqa: E402
+from grading.limits import Limits  # noqa: E402
 from grading.pipeline import grade_assignment  # noqa: E402
 from grading.worker import Result  # noqa: E402
 
@@ -94,8 +94,7 @@ def compare(n: int, workers: int) -> None:
         monitor = PeakMemory()
         monitor.start()
         start = time.perf_counter()
-        nbgrader("autograde", A, "--create", "--force", root=stock_course)
-        nbgrader("generate_feedback", A, "--force", root=stock_course)
+        stock.autograde_and_feedback(A, stock_course, Limits())  # the same cell limit as the pipeline's
         stock_seconds = time.perf_counter() - start
         stock_peak = monitor.stop()
 
@@ -154,8 +153,8 @@ def simulate(n: int, workers: int) -> None:
         samples = []
         original = pipeline._finish
 
-        def finish(root, ledger, result, print_, summary, gb):
-            original(root, ledger, result, print_, summary, gb)
+        def finish(root, ledger, result, print_, summary, gb, *rest):
+            original(root, ledger, result, print_, summary, gb, *rest)
             done = summary.graded + summary.errors
             if done % max(1, n // 10) == 0:
                 samples.append((done, me.memory_info().rss / 2**20))

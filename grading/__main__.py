@@ -7,8 +7,12 @@ import sys
 
 from pathlib import Path
 
+from . import limits as limit_options
 from .course import ROOT
-from .limits import Limits
+
+# what a limit means outside the sandbox: `check` and `--stock` run an ordinary kernel
+CHECK_LIMITS = ("cell_timeout",)
+STOCK_LIMITS = ("cell_timeout",)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,17 +22,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     p = sub.add_parser("check", help="run a notebook's visible tests; exit 1 if one fails")
     p.add_argument("notebook")
-    p = sub.add_parser("grade", help="autograde submitted/*/ASSIGNMENT in parallel, isolated, resumable")
+    limit_options.add_arguments(p, only=CHECK_LIMITS, title="limits (the grader's own)")
+    p = sub.add_parser("grade", help="autograde submitted/*/ASSIGNMENT in parallel, isolated, resumable",
+                       description="Autograde every new or changed submission of ASSIGNMENT. Every limit "
+                                   "below is also a `make grade` variable (make grade ASSIGNMENT=<id> "
+                                   "WORKERS=2 CELL_TIMEOUT=60 NETWORK=1 ...).")
     p.add_argument("assignment")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: the cores)")
     p.add_argument("--force", action="store_true", help="re-grade submissions already graded and unchanged")
     p.add_argument("--scheduler", default=None, help="a Dask scheduler address, e.g. tcp://host:8786")
-    p.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout, help="seconds per cell")
-    p.add_argument("--submission-timeout", type=int, default=Limits.submission_timeout,
-                   help="seconds per notebook")
-    p.add_argument("--memory-mb", type=int, default=Limits.memory_mb, help="resident memory per kernel")
-    p.add_argument("--stock", action="store_true", help="stock sequential nbgrader instead (for comparison)")
+    p.add_argument("--stock", action="store_true",
+                   help="stock sequential nbgrader instead (for comparison; of the limits only --cell-timeout applies)")
     p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    limit_options.add_arguments(p)
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -38,15 +44,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "check":
         from .selfcheck import main as check
-        return check(args.notebook)
+        return check(args.notebook, limits=limit_options.from_arguments(args, only=CHECK_LIMITS))
     if args.command == "grade":
+        limits = limit_options.from_arguments(args)
         if args.stock:
             from .stock import grade
-            grade(args.assignment, root=args.course)
+            grade(args.assignment, root=args.course, limits=limits)
             return 0
         from .pipeline import main as grade_main
-        limits = Limits(cell_timeout=args.cell_timeout, submission_timeout=args.submission_timeout,
-                        memory_mb=args.memory_mb)
         return grade_main(args.assignment, workers=args.workers, force=args.force, scheduler=args.scheduler,
                           limits=limits, root=args.course.resolve())
     return 2

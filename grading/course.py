@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,9 +91,77 @@ def nbgrader_api(root: Path, config=None):
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
-def generate_assignment(assignment: str, root: Path = ROOT) -> None:
-    """`nbgrader generate_assignment ASSIGNMENT --force`, in this process; SystemExit with nbgrader's log on failure."""
-    outcome = nbgrader_api(root).generate_assignment(assignment, force=True, create=True)
-    if not outcome["success"]:
-        raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n{outcome.get('error', '')}\n"
-                         f"{outcome.get('log', '')}")
+def generate_assignment(assignment: str, root: Path = ROOT) -> Path:
+    """`nbgrader generate_assignment ASSIGNMENT --force`, in this process; return the published release folder.
+
+    nbgrader removes release/<id>/ and writes it file by file, so a book build or a second release
+    running meanwhile could read a half-written folder. Here nbgrader writes into a fresh staging
+    folder beside it (release/.staging-<id>-*/, on the same file system), and the finished folder
+    replaces release/<id>/ in one rename (`publish`). The gradebook is updated as nbgrader does.
+    Releases of one course take turns (a lock file, release/.lock): two of them creating the
+    gradebook at once would otherwise collide in SQLite. SystemExit with nbgrader's log on failure.
+    """
+    import fcntl
+
+    config = load_config(root)
+    release_dir = Path(root) / config.CourseDirectory.get("release_directory", "release")
+    release_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{assignment}-", dir=release_dir))
+    lock = open(release_dir / ".lock", "a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config.CourseDirectory.release_directory = str(staging.relative_to(root))
+        outcome = nbgrader_api(root, config).generate_assignment(assignment, force=True, create=True)
+        if not outcome["success"]:
+            raise SystemExit(f"nbgrader generate_assignment {assignment} failed:\n{outcome.get('error', '')}\n"
+                             f"{outcome.get('log', '')}")
+        return publish(staging / assignment, release_dir / assignment)
+    finally:
+        lock.close()  # releases the lock
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+AT_FDCWD, RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where the system cannot."""
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EXDEV, errno.ENOTSUP):
+        return False  # a file system without the exchange: the caller falls back
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def publish(staged: Path, target: Path) -> Path:
+    """Put the finished folder `staged` at `target` in one rename; a reader sees the old or the new, whole.
+
+    A target that exists is swapped with the staged folder in one step (RENAME_EXCHANGE) and the old
+    one removed; where the file system cannot swap, the old one is renamed aside first (a reader may
+    then, for a moment, find no folder, but never a half-written one). Concurrent publishers each
+    leave a whole folder; the last one wins.
+    """
+    for _ in range(100):
+        try:
+            os.rename(staged, target)  # no target yet: done
+            return target
+        except OSError as err:
+            if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+        if _exchange(staged, target):
+            shutil.rmtree(staged)  # it holds the old release now
+            return target
+        aside = staged.with_name(staged.name + ".old")
+        try:
+            os.rename(target, aside)
+        except FileNotFoundError:
+            continue  # another publisher moved it meanwhile: try again
+        shutil.rmtree(aside)
+    raise RuntimeError(f"could not publish {staged} at {target}: other processes kept replacing it")

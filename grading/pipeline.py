@@ -22,6 +22,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -30,11 +31,11 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .course import ROOT, generate_assignment, require_assignment
-from .limits import Limits
+from .limits import Limits, names as limit_names
 from .sandbox import kill_sandbox
 from .worker import Job, Result, fingerprint, grade_job, isolation_summary, read_folder, warm_up
 
-GRADER_FILES = ["grading/worker.py", "grading/sandbox.py", "grading/feedback.py", "nbgrader_config.py"]
+GRADER_FILES = ["nbgrader_config.py"]  # and every module of grading/ (see grader_key)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Summary:
     interrupted: bool = False
     csv_path: Path | None = None
     plot_path: Path | None = None
+    log_path: Path | None = None  # reports/<assignment>/grading.log: every outcome, and why each error
     results: dict[str, dict] = field(default_factory=dict)
     sandbox_uids: set[int] = field(default_factory=set)  # the uids this run's kernels ran as (root only)
 
@@ -62,14 +64,15 @@ def submissions(root: Path, assignment: str) -> list[str]:
     return sorted(p.parent.name for p in base.glob(f"*/{assignment}") if p.is_dir() and not p.is_symlink())
 
 
-def grader_key(root: Path, assignment: str) -> str:
-    """A hash of what decides a grade besides the submission: the source notebook, the checks, the grader.
-
-    Resource limits are not part of it: raising a time limit does not re-grade a class (use --force).
-    """
+def grader_key(root: Path, assignment: str, limits: Limits | None = None) -> str:
+    """A hash of what decides a grade besides the submission: the source notebook, the checks, the
+    grader's code and configuration, and the limits (a run with a changed limit re-grades everyone)."""
     digest = hashlib.sha256()
+    limits = limits or Limits()
+    digest.update(json.dumps(limits.as_dict(), sort_keys=True).encode() + b"\0")
     paths = [root / "exercises" / assignment / f"{assignment}.ipynb"]
     paths += [ROOT / name for name in GRADER_FILES]
+    paths += sorted((ROOT / "grading").glob("*.py"))
     checks = ROOT / "solutions" / "rnn_reference"
     paths += sorted(checks.rglob("*.py"))
     for path in paths:
@@ -99,6 +102,44 @@ class Ledger:
             f.flush()
             os.fsync(f.fileno())
         self.latest[entry["student"]] = entry
+
+
+class RunLog:
+    """reports/<assignment>/grading.log: each run's settings, every submission's outcome, and for a
+    submission that could not be graded, the grader's traceback and nbgrader's log (appended, flushed
+    line by line, so a stopped run keeps what it wrote)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = path.open("a", encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        self.file.write(text if text.endswith("\n") else text + "\n")
+        self.file.flush()
+
+    def submission(self, result: Result) -> None:
+        if result.status == "graded":
+            line = f"{result.student}: graded {result.score:g}/{result.max_score:g} ({result.seconds:.1f} s)"
+            lost = [f"{name} {g['auto_score']:g}/{g['max_score']:g}" for name, g in sorted(result.grades.items())
+                    if g.get("auto_score") is not None and g.get("max_score") is not None
+                    and g["auto_score"] < g["max_score"]]
+            if lost:
+                line += "; lost points: " + ", ".join(lost)
+        else:
+            line = f"{result.student}: error: {result.error} ({result.seconds:.1f} s)"
+        if result.notes:
+            line += "; repairs: " + "; ".join(result.notes)
+        if result.status != "graded" and result.log.strip():
+            line += "\n" + "\n".join("    | " + ln for ln in result.log.rstrip().splitlines())
+        self.write(line)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _utc_now() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -324,7 +365,7 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
         raise SystemExit(f"nothing to grade: no submitted/<student>/{assignment}/ folders in {root}")
     summary = Summary(assignment)
     ledger = Ledger(root / "reports" / assignment / "ledger.jsonl")
-    key = grader_key(root, assignment)
+    key = grader_key(root, assignment, limits)
     todo, prints = [], {}
     for student in students:
         files = read_folder(root / "submitted" / student / assignment)
@@ -334,20 +375,33 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
             summary.skipped += 1
         else:
             todo.append(student)
+    isolation = isolation_summary()
     print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade, {summary.skipped} unchanged "
-          f"(--force re-grades); {isolation_summary()}", file=sys.stderr)
+          f"(--force re-grades); {isolation}", file=sys.stderr)
+    summary.log_path = root / "reports" / assignment / "grading.log"
+    log = RunLog(summary.log_path)
+    log.write(f"== {_utc_now()} grading {assignment}: {len(students)} submissions, {len(todo)} to grade, "
+              f"{summary.skipped} unchanged{' (--force)' if force else ''}; "
+              f"{scheduler or f'{workers} local workers'}; {isolation}\n"
+              "== limits: " + ", ".join(f"{name}={getattr(limits, name)}" for name in limit_names()))
     pool = (_DaskPool(scheduler) if scheduler else _LocalPool(workers)) if todo else None
     try:
-        _grade(root, assignment, students, todo, prints, ledger, limits, pool, job_fn, progress, summary)
+        _grade(root, assignment, students, todo, prints, ledger, limits, pool, job_fn, progress, summary, log)
+    except BaseException:
+        log.write(f"== {_utc_now()} the run failed:\n" + traceback.format_exc())
+        raise
     finally:
         if pool is not None:
             pool.close(cancel=True)  # already closed unless preparing the run failed
-    summary.seconds = time.monotonic() - started
+        summary.seconds = time.monotonic() - started
+        log.write(f"== {_utc_now()} {'interrupted' if summary.interrupted else 'finished'}: {summary.graded} graded, "
+                  f"{summary.errors} not gradable, {summary.skipped} unchanged, in {summary.seconds:.1f} s")
+        log.close()
     return summary
 
 
 def _grade(root: Path, assignment: str, students: list[str], todo: list[str], prints: dict[str, str],
-           ledger: Ledger, limits: Limits, pool, job_fn, progress: bool, summary: Summary) -> None:
+           ledger: Ledger, limits: Limits, pool, job_fn, progress: bool, summary: Summary, log: RunLog) -> None:
     generate_assignment(assignment, root)  # the gradebook knows the source cells
     if todo:
         template = template_gradebook(root, assignment)
@@ -369,15 +423,17 @@ def _grade(root: Path, assignment: str, students: list[str], todo: list[str], pr
     with Gradebook(_db_url(root), "rnn-course") as gb:  # opened once: nbgrader checks its schema on open
         if todo:
             _run(jobs(), len(todo), pool, progress, job_fn, summary,
-                 on_result=lambda r: _finish(root, ledger, r, prints[r.student], summary, gb))
+                 on_result=lambda r: _finish(root, ledger, r, prints[r.student], summary, gb, log))
         summary.csv_path, summary.plot_path = export(root, assignment, ledger, students, gb)
 
 
-def _finish(root: Path, ledger: Ledger, result: Result, print_: str, summary: Summary, gb) -> None:
+def _finish(root: Path, ledger: Ledger, result: Result, print_: str, summary: Summary, gb,
+            log: RunLog | None = None) -> None:
     try:
         record(root, result, gb)
     except Exception as err:  # a result we cannot store is reported, not fatal to the run
         result.status, result.error = "error", f"could not record the result: {type(err).__name__}: {err}"
+        result.log += ("\n" if result.log else "") + traceback.format_exc()
         try:
             gb.db.rollback()
             record(root, Result(result.assignment, result.student, "error", error=result.error), gb)
@@ -394,6 +450,8 @@ def _finish(root: Path, ledger: Ledger, result: Result, print_: str, summary: Su
         summary.graded += 1
     else:
         summary.errors += 1
+    if log is not None:
+        log.submission(result)
     print(f"{result.student}: {result.status}"
           + (f" {result.score:g}/{result.max_score:g}" if result.status == "graded" else f": {result.error}")
           + f" ({result.seconds:.1f} s)", file=sys.stderr)
@@ -427,7 +485,8 @@ def _run(jobs: Iterator[Job], total: int, pool, progress: bool, job_fn, summary:
                     result = future.result()
                 except BaseException as err:  # a worker that died: that submission gets a named error
                     result = Result(summary.assignment, student, "error",
-                                    error=f"grading worker failed: {type(err).__name__}: {err}")
+                                    error=f"grading worker failed: {type(err).__name__}: {err}",
+                                    log="".join(traceback.format_exception(err)))
                 on_result(result)
                 bar.update(1)
                 bar.set_postfix(graded=summary.graded, failed=summary.errors,
@@ -466,5 +525,6 @@ def main(assignment: str, *, workers: int | None, force: bool, scheduler: str | 
                                limits=limits)
     print(f"{assignment}: {summary.graded} graded, {summary.errors} not gradable (named in the CSV), "
           f"{summary.skipped} unchanged, in {summary.seconds:.1f} s")
-    print(f"grades: {summary.csv_path}\ndistribution: {summary.plot_path}\nfeedback: {root / 'feedback'}")
+    print(f"grades: {summary.csv_path}\ndistribution: {summary.plot_path}\nfeedback: {root / 'feedback'}\n"
+          f"log (every outcome; the traceback of each submission that could not be graded): {summary.log_path}")
     return 130 if summary.interrupted else 0

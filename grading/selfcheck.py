@@ -16,6 +16,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from .limits import Limits
+
 
 @dataclass
 class TestResult:
@@ -36,8 +38,13 @@ def _is_hidden_only(source: str) -> bool:
     return not body
 
 
-def run_visible_tests(path: Path, timeout: int = 600) -> list[TestResult]:
-    """Execute the notebook at `path` and return the result of every graded test cell."""
+def run_visible_tests(path: Path, limits: Limits | None = None) -> list[TestResult]:
+    """Execute the notebook at `path` and return the result of every graded test cell.
+
+    A cell may run for `limits.cell_timeout` seconds (the grader's own limit, so a notebook that
+    passes here is not cut off when graded).
+    """
+    limits = limits or Limits()
     path = Path(path)
     if not path.is_file():
         raise SystemExit(f"no notebook at {path}")
@@ -48,7 +55,7 @@ def run_visible_tests(path: Path, timeout: int = 600) -> list[TestResult]:
     with tempfile.TemporaryDirectory(prefix="rnn-check-") as tmp:
         work = Path(tmp) / "work"
         shutil.copytree(path.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
+        client = NotebookClient(nb, timeout=limits.cell_timeout, allow_errors=True, kernel_name="python3",
                                 resources={"metadata": {"path": str(work)}})
         client.execute()
     results = []
@@ -67,9 +74,9 @@ def run_visible_tests(path: Path, timeout: int = 600) -> list[TestResult]:
     return results
 
 
-def main(path: str) -> int:
+def main(path: str, limits: Limits | None = None) -> int:
     """Print one line per test cell and a summary; return 1 when a visible test failed."""
-    results = run_visible_tests(Path(path))
+    results = run_visible_tests(Path(path), limits)
     if not results:
         print(f"{path}: no graded test cells found (is this an assignment notebook?)")
         return 1

@@ -152,7 +152,11 @@ def autograde_preprocessors(config, restore: bool = True) -> tuple[list, list]:
     def is_execute(item) -> bool:
         if item in (SANDBOXED_EXECUTE, "grading.sandbox.SandboxedExecute"):
             return False
-        cls = import_item(item) if isinstance(item, str) else item
+        try:
+            cls = import_item(item) if isinstance(item, str) else item
+        except ImportError as err:
+            raise ValueError(f"Autograde.autograde_preprocessors names {item!r}, which cannot be imported: "
+                             f"{err}") from None
         return isinstance(cls, type) and issubclass(cls, Execute) and cls.__name__ != "SandboxedExecute"
 
     sanitize = [p for p in _configured(config, "sanitize_preprocessors") if p != RESTORE_STRUCTURE]

@@ -1,0 +1,130 @@
+"""Restore a submission's structure to the released notebook's, as an nbgrader preprocessor.
+
+A student can delete, duplicate, reorder, re-type or re-label graded cells. Stock nbgrader then
+fails the submission (CheckCellMetadata) or grades a copy. `RestoreStructure` runs first in
+nbgrader's *sanitize* step (Autograde.sanitize_preprocessors, before DeduplicateIds and
+OverwriteCells), so the rest of nbgrader, and any preprocessor an instructor configured, sees a
+notebook with the released structure; OverwriteCells then restores the source of locked cells
+from the gradebook, so tests cannot be edited away either. Each repair is logged as a warning and
+kept for the grading worker, which reports it in grades.csv.
+
+It reads the released notebook from the course's release folder
+(release/<assignment>/<notebook>.ipynb); without one it leaves the notebook as it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+import uuid
+
+import nbformat
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+_REPAIRS: dict[tuple[str, str, str], list[str]] = {}
+_LOCK = threading.Lock()
+
+
+def _grade_id(cell: dict) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _as_type(cell: dict, cell_type: str) -> dict:
+    """`cell` as a valid cell of `cell_type` (a student may have turned code into markdown)."""
+    cell = dict(cell, cell_type=cell_type)
+    if cell_type == "code":
+        cell.setdefault("outputs", [])
+        cell.setdefault("execution_count", None)
+    else:
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+    return cell
+
+
+def restore_structure(student: dict, release: dict) -> tuple[dict, list[str]]:
+    """Restore the released structure around the student's answers; return the notebook and what was repaired.
+
+    Graded and locked cells are matched by grade_id and put back in the released order with their
+    released metadata and type; the first copy of a duplicated cell counts and later copies become
+    ordinary cells; a deleted cell is restored from the release (a deleted answer is the stub again);
+    cells the student added, and released cells without a grade_id (scratch space, which the
+    student owns), travel with the graded cell they followed. Every cell keeps a unique id.
+    """
+    release_cells = release.get("cells", [])
+    known = {_grade_id(c): c for c in release_cells if _grade_id(c)}
+    first: dict[str, dict] = {}
+    attached: dict[str | None, list[dict]] = {}
+    notes: list[str] = []
+    previous = None
+    for cell in student.get("cells", []):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            notes.append("dropped a malformed cell")
+            continue
+        gid = _grade_id(cell)
+        if gid in known and gid not in first:
+            first[gid] = cell
+            previous = gid
+            continue
+        if gid is not None:
+            notes.append(f"a copy of graded cell {gid} was treated as an ordinary cell" if gid in known
+                         else f"unknown graded cell {gid} was treated as an ordinary cell")
+        metadata = {k: v for k, v in cell.get("metadata", {}).items() if k != "nbgrader"}
+        attached.setdefault(previous, []).append(dict(cell, metadata=metadata))
+    cells = list(attached.get(None, []))
+    order = [_grade_id(c) for c in student.get("cells", []) if isinstance(c, dict) and _grade_id(c) in known]
+    seen = list(dict.fromkeys(order))
+    if seen != [g for g in (_grade_id(c) for c in release_cells) if g in first]:
+        notes.append("graded cells were out of order and were put back in the released order")
+    for released in release_cells:
+        gid = _grade_id(released)
+        if gid is None:
+            continue  # not graded: the student's own copy (if they kept it) travels with its neighbour
+        meta = released["metadata"]["nbgrader"]
+        if gid in first:
+            cell = _as_type(first[gid], released["cell_type"])
+            if cell.get("metadata", {}).get("nbgrader") != meta:
+                if cell.get("metadata", {}).get("nbgrader", {}).get("points") != meta.get("points") or \
+                        cell.get("metadata", {}).get("nbgrader", {}).get("grade") != meta.get("grade"):
+                    notes.append(f"the grading metadata of {gid} was changed and has been restored")
+            cell = dict(cell, metadata=dict(cell.get("metadata", {}), nbgrader=copy.deepcopy(meta)))
+        else:
+            cell = copy.deepcopy(released)
+            notes.append(f"deleted cell {gid} was restored from the released notebook")
+        cells.append(cell)
+        cells.extend(attached.get(gid, []))
+    used: set[str] = set()
+    for index, cell in enumerate(cells):  # a copied cell keeps its original's id: give it its own
+        if "id" in cell and (cell["id"] in used or not isinstance(cell["id"], str)):
+            cells[index] = cell = dict(cell, id=uuid.uuid4().hex[:8])
+        if "id" in cell:
+            used.add(cell["id"])
+    return dict(student, cells=cells, metadata=release.get("metadata", student.get("metadata", {}))), notes
+
+
+def take_repairs(assignment: str, student: str, notebook: str) -> list[str]:
+    """The repairs RestoreStructure made to one notebook in this process (removed as they are read)."""
+    with _LOCK:
+        return _REPAIRS.pop((assignment, student, notebook), [])
+
+
+class RestoreStructure(NbGraderPreprocessor):
+    """Give a submitted notebook the released notebook's structure (see the module docstring)."""
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        assignment, student, notebook = info.get("assignment"), info.get("student"), info.get("notebook")
+        coursedir = CourseDirectory(config=self.config)
+        path = os.path.join(coursedir.format_path(coursedir.release_directory, ".", assignment),
+                            f"{notebook}.ipynb")
+        if not os.path.isfile(path):
+            self.log.warning("No released notebook at %s: the structure of %s is not restored", path, notebook)
+            return nb, resources
+        release = nbformat.read(path, as_version=4)  # joins sources stored as lists of lines
+        restored, notes = restore_structure(nb, release)
+        for note in notes:
+            self.log.warning("%s/%s: %s", student, notebook, note)
+        with _LOCK:
+            _REPAIRS[(assignment, student, notebook)] = notes
+        return nbformat.from_dict(restored), resources
