@@ -11,6 +11,15 @@ ASSIGNMENT ?=
 WORKERS ?=
 NOTEBOOK ?=
 PYTEST_ARGS ?=
+# The grader's limits (grading/limits.py, the one definition; `python -m grading grade --help` says what
+# each means and its default). Each is a `make grade` variable, passed on only when set:
+#   make grade ASSIGNMENT=a01_rnn_from_scratch CELL_TIMEOUT=60 MEMORY_MB=2048 NETWORK=0
+LIMITS := CELL_TIMEOUT SUBMISSION_TIMEOUT MEMORY_MB ADDRESS_SPACE_MB FILE_SIZE_MB MAX_PROCESSES MAX_OUTPUT_KB \
+	MAX_STREAM_MB NETWORK
+option = --$(shell echo '$(1)' | tr 'A-Z_' 'a-z-')
+# NETWORK=1 keeps the network, NETWORK=0 removes it; any other limit is a number
+limit_flag = $(if $(filter NETWORK,$(1)),$(if $(filter 1 yes true,$($(1))),--network,$(if $(filter 0 no false,$($(1))),--no-network,--network='$($(1))')),$(call option,$(1)) '$($(1))')
+LIMIT_FLAGS = $(foreach v,$(LIMITS),$(if $($(v)),$(call limit_flag,$(v))))
 # The website serves its own math renderer: MathJax 3 from the npm registry, copied into _vendor/
 # (a Sphinx html_static_path, see _config.yml), so no page loads anything from a CDN.
 MATHJAX_VERSION := 3.2.2
@@ -68,13 +77,15 @@ serve:  ## serve the built website on http://localhost:8000
 test: $(STAMP) $(MATHJAX) $(CHROMIUM)  ## run the whole test suite (builds the book if needed)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-check: $(STAMP)  ## run the visible tests of a notebook: make check NOTEBOOK=path.ipynb
-	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/notebook.ipynb"; exit 2; }
-	$(BIN)/python -m grading check "$(NOTEBOOK)"
+check: $(STAMP)  ## run the visible tests of a notebook: make check NOTEBOOK=path.ipynb [CELL_TIMEOUT=s]
+	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/notebook.ipynb [CELL_TIMEOUT=seconds]"; exit 2; }
+	$(BIN)/python -m grading check "$(NOTEBOOK)" $(if $(CELL_TIMEOUT),--cell-timeout '$(CELL_TIMEOUT)')
 
-grade: $(STAMP)  ## autograde submitted/*/ASSIGNMENT, write feedback and grades: make grade ASSIGNMENT=a01_rnn_from_scratch
-	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<id> [WORKERS=n]"; exit 2; }
-	$(BIN)/python -m grading grade "$(ASSIGNMENT)" $(if $(WORKERS),--workers $(WORKERS))
+grade: $(STAMP)  ## autograde submitted/*/ASSIGNMENT, write feedback and grades: make grade ASSIGNMENT=a01_rnn_from_scratch [WORKERS=n] [FORCE=1] [limits]
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<id> [WORKERS=n] [FORCE=1] [SCHEDULER=tcp://host:8786] $(foreach v,$(LIMITS),[$(v)=...])"; \
+		echo "(the limits: $(BIN)/python -m grading grade --help)"; exit 2; }
+	$(BIN)/python -m grading grade "$(ASSIGNMENT)" $(if $(WORKERS),--workers '$(WORKERS)') $(if $(FORCE),--force) \
+		$(if $(SCHEDULER),--scheduler '$(SCHEDULER)') $(LIMIT_FLAGS)
 
 bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 	$(BIN)/python benchmarks/build_time.py
