@@ -19,7 +19,8 @@ import sys
 import threading
 import time
 
-from .launcher import PR_SET_PDEATHSIG, launch
+from .isolation import PR_SET_PDEATHSIG
+from .launcher import launch
 
 
 class ForkServer:

@@ -6,8 +6,10 @@ Two ways to the same result, chosen by `mode()`:
 - "uid" (the grader is root, as CI and a grading server are): new mount and network namespaces,
   then a uid of the sandbox's own, so file permissions decide what it may write;
 - "userns" (a normal user, where the kernel allows unprivileged user namespaces, as Debian, Ubuntu
-  and most distributions do): new user, mount and network namespaces, the whole file system
-  remounted read-only except the kernel's own folders, then every capability dropped.
+  and most distributions do): new user, mount, network and pid namespaces, the whole file system
+  remounted read-only except the kernel's own folders, then every capability dropped; the kernel
+  is the first process of a pid namespace with a /proc of its own, so whatever it starts dies
+  with it (as root, the sandbox uid finds everything) and it cannot reach the grader's processes.
 
 Either way the kernel has no network (an empty network namespace), and its mount namespace shows
 an empty tmpfs over the temporary folders and the grader's home (with the Python installation,
@@ -30,11 +32,11 @@ import subprocess
 import sys
 import tempfile
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
-MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 1, 4096, 16384, 1 << 18
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 4096, 16384, 1 << 18
 AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = -100, 0x8000, 0x1
 SYS_MOUNT_SETATTR = 442  # the same number on every architecture (syscalls from 424 on are shared)
-PR_SET_NO_NEW_PRIVS = 38
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 MODES = ("uid", "userns", "none")
 
@@ -54,44 +56,87 @@ def mode() -> str:
     """How this process isolates its kernels: "uid" as root, else "userns" where available, else "none"."""
     if is_root():
         return "uid"
-    return "userns" if probe().get("hidden") else "none"
+    return "none" if "error" in probe() else "userns"  # user namespaces work here (describe() says what holds)
 
 
 # ------------------------------------------------------------------------------------------------
 # In the kernel's process
 # ------------------------------------------------------------------------------------------------
-def isolate(settings: dict) -> None:
+def isolate(settings: dict, parent: int) -> None:
     """Apply `settings["isolation"]` to this (single-threaded) process; see the module docstring.
 
     Settings read here: isolation (one of MODES), uid (mode "uid"), network, cover (folders shown
     empty: temporary folders, the grader's home, the temporary course), keep (folders inside those
     that stay visible: the course repository; the Python installation always stays), give (folders
     the kernel may write: its workdir and the notebook's folder) and hide (paths shown empty).
+    It also arms the death signal that kills this process when `parent` (the grading worker's
+    fork server, or the worker) dies: after a uid change, which clears it, and before a fork.
     """
     how = settings.get("isolation", "none")
     if how not in MODES:
         raise ValueError(f"settings['isolation'] must be one of {', '.join(MODES)}, got {how!r}")
-    if how == "none":
-        return
     libc = ctypes.CDLL(None, use_errno=True)
     flags = CLONE_NEWNS | (0 if settings.get("network") else CLONE_NEWNET)
     if how == "userns":
         uid, gid = os.getuid(), os.getgid()
-        _check(libc.unshare(CLONE_NEWUSER | flags), "unshare(CLONE_NEWUSER)")
+        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | flags), "unshare(CLONE_NEWUSER)")
         for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
                 f.write(text)
         private_view(libc, settings)
         _read_only_except(libc, settings.get("give", []))
+        _die_with(parent)
+        _become_pid_namespace_init(libc)
         _drop_capabilities(libc)
-    elif libc.unshare(flags) != 0:
-        print(f"sandbox: unshare failed ({os.strerror(ctypes.get_errno())}); running without namespaces",
-              file=sys.stderr)
+    elif how == "uid":
+        if libc.unshare(flags) != 0:
+            print(f"sandbox: unshare failed ({os.strerror(ctypes.get_errno())}); running without namespaces",
+                  file=sys.stderr)
+        else:
+            private_view(libc, settings)
         _become(settings)
+        _die_with(parent)
     else:
-        private_view(libc, settings)
-        _become(settings)
+        _die_with(parent)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # no setuid program gives any of it back
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when `parent` dies (a worker killed mid-run leaves no kernel behind)."""
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the death signal was armed: it never will be
+        os._exit(1)
+
+
+def _become_pid_namespace_init(libc) -> None:
+    """Mode "userns": continue as the first process of the pid namespace `isolate` opened.
+
+    This process forks; the child returns and becomes the kernel, the pid namespace's init, so
+    every process the notebook starts (even one in a session of its own) is killed when the kernel
+    dies, and it gets a /proc of its own: through the grader's /proc it could reach any of the
+    grader's processes, and their view of the files (/proc/PID/root). This process stays as the
+    kernel's parent, in its session, waits for it and exits with its status; the kernel dies with
+    it (a death signal), so killing this process kills them all.
+    """
+    import select
+    import signal
+
+    alive = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(alive[0])
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt sent to the session is the kernel's
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        os._exit(code if code >= 0 else 128 - code)
+    os.close(alive[1])
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if select.select([alive[0]], [], [], 0)[0]:  # end of file: the parent died before the signal was armed
+        os._exit(1)
+    os.close(alive[0])
+    _mount(libc, "proc", "/proc", "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
 def private_view(libc, settings: dict) -> None:
@@ -229,7 +274,7 @@ def _probe_child(settings: dict) -> dict:
     import socket
 
     try:
-        isolate(settings)
+        isolate(settings, os.getppid())
     except OSError as err:
         return {"error": str(err)}
     found = {"separate_uid": os.getuid() != 0 and settings["isolation"] == "uid"}
@@ -258,8 +303,8 @@ def describe() -> str:
     if "error" in found and found["mode"] == "uid":
         return f"isolation: own uid per worker, rlimits, watchdog (root, but namespaces failed: {found['error']})"
     if found["mode"] == "uid":
-        parts = ["own uid per worker"]
-    elif found.get("hidden"):
+        parts = ["own uid per worker (running as root)"]
+    elif "error" not in found:
         parts = ["user namespace (not root)", "writes only to its own folders" if found.get("read_only")
                  else "NOT read-only elsewhere"]
     else:

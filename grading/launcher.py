@@ -2,23 +2,19 @@
 
 `launch(settings, kernel_cmd)` starts a new session (so the kernel and everything it spawns can be
 signalled together), applies the resource limits (address space, file size, no core dumps), isolates
-the process (`isolation.isolate`: namespaces, mounts, uid), arms a death signal so the kernel dies
-with its grading worker, and then runs the kernel. It runs either in a process forked by the fork
+the process (`isolation.isolate`: namespaces, mounts, uid, and a death signal so the kernel dies
+with its grading worker), and then runs the kernel. It runs either in a process forked by the fork
 server (`forkserver.py`) or, when there is none, as `python -m grading.launcher SETTINGS -- CMD`.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import resource
-import signal
 import sys
 
 from .isolation import isolate
-
-PR_SET_PDEATHSIG = 1
 
 
 def launch(settings: dict, kernel_cmd: list[str], parent: int | None = None) -> None:
@@ -39,12 +35,7 @@ def launch(settings: dict, kernel_cmd: list[str], parent: int | None = None) -> 
     resource.setrlimit(resource.RLIMIT_FSIZE, (settings["file_size_mb"] * mb,) * 2)
     if settings.get("isolation") == "uid" and "-f" in kernel_cmd:  # the connection file, before the uid changes
         settings = dict(settings, give=[*settings.get("give", []), kernel_cmd[kernel_cmd.index("-f") + 1]])
-    isolate(settings)
-    # die with the grading worker (set after setuid, which clears it); a worker killed mid-run
-    # leaves no kernel behind
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the death signal was armed: it never will be
-        os._exit(1)
+    isolate(settings, parent)  # also arms the death signal: a worker killed mid-run leaves no kernel behind
     if kernel_cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"]:
         become_ipykernel(kernel_cmd[3:])
     else:
