@@ -53,7 +53,7 @@ def course_of(env: BuildEnvironment) -> Course | None:
 
 
 def chapter_link(chapter: Chapter) -> str:
-    """'chapter 5, *{doc}`/chapters/05_counting_parameters`*': the number is the manifest's position."""
+    """'chapter N, *{doc}`/chapters/NN_topic`*', N being the chapter's position in course.yml."""
     return f"chapter {chapter.number}, *{{doc}}`/{chapter.slug}`*"
 
 
