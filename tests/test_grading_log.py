@@ -1,0 +1,86 @@
+"""The run's log file: every submission's outcome, and why a submission could not be graded.
+
+`reports/<id>/grading.log` keeps each run's settings, one line per submission, and for an error the
+traceback and nbgrader's log the worker returned (or the worker's own crash), so an instructor can
+see why; a re-run with the same limits skips what is recorded, one with a changed limit re-grades.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT))
+from grading import pipeline, stock  # noqa: E402
+from grading.limits import Limits  # noqa: E402
+from grading.worker import Result  # noqa: E402
+
+A = "a01_rnn_from_scratch"
+
+
+def fake_job(job) -> Result:
+    """Runs in a grading worker instead of grade_job: one submission crashes the worker's function,
+    the other comes back as an error carrying nbgrader's log."""
+    if job.student == "crash":
+        raise RuntimeError("the grader broke on purpose")
+    return Result(job.assignment, job.student, "error",
+                  error=f"kernel died (cell_timeout={job.limits['cell_timeout']})",
+                  log="[INFO] Sanitizing\n[ERROR] Traceback (most recent call last):\nZeroDivisionError: marker-7f3a",
+                  notes=["deleted cell test_x was restored from the released notebook"])
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = tmp_path_factory.mktemp("log")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "exercises" / A, course / "exercises" / A)
+    stock.release([A], root=course)
+    for student in ("crash", "named"):
+        folder = course / "submitted" / student / A
+        folder.mkdir(parents=True)
+        shutil.copy(course / "release" / A / f"{A}.ipynb", folder)
+    return course
+
+
+def grade(course, limits: Limits):
+    return pipeline.grade_assignment(A, root=course, workers=1, limits=limits, progress=False, job_fn=fake_job)
+
+
+def test_errors_keep_their_traceback_in_the_run_log(course):
+    summary = grade(course, Limits())
+    assert summary.errors == 2 and summary.log_path == course / "reports" / A / "grading.log"
+    log = summary.log_path.read_text()
+    assert "limits: cell_timeout=300, submission_timeout=900" in log
+    # the worker's own crash: named in the CSV, its traceback in the log
+    assert "crash: error: grading worker failed: RuntimeError: the grader broke on purpose" in log
+    assert "    | Traceback (most recent call last):" in log and "in fake_job" in log
+    # an error the worker returned: nbgrader's log, and the repairs made before it
+    assert "named: error: kernel died (cell_timeout=300)" in log
+    assert "    | ZeroDivisionError: marker-7f3a" in log
+    assert "repairs: deleted cell test_x was restored from the released notebook" in log
+    assert "finished: 0 graded, 2 not gradable, 0 unchanged" in log
+
+
+def test_a_rerun_appends_and_a_changed_limit_regrades(course):
+    before = (course / "reports" / A / "grading.log").read_text()
+    again = grade(course, Limits())
+    assert again.skipped == 2 and again.errors == 0
+    changed = grade(course, Limits(cell_timeout=99))
+    assert changed.skipped == 0 and changed.errors == 2
+    assert changed.results["named"]["error"] == "kernel died (cell_timeout=99)"
+    log = changed.log_path.read_text()
+    assert log.startswith(before)
+    assert "0 to grade, 2 unchanged" in log and "limits: cell_timeout=99," in log
+
+
+def test_the_summary_says_where_the_log_is(course, monkeypatch, capsys):
+    log_path = course / "reports" / A / "grading.log"
+    monkeypatch.setattr(pipeline, "grade_assignment",
+                        lambda *a, **k: pipeline.Summary(A, errors=1, log_path=log_path))
+    monkeypatch.setattr(pipeline.signal, "signal", lambda *a: None)
+    assert pipeline.main(A, workers=1, force=False, scheduler=None, limits=Limits(), root=course) == 0
+    assert str(log_path) in capsys.readouterr().out
