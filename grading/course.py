@@ -148,6 +148,7 @@ def publish(staged: Path, target: Path) -> Path:
     then, for a moment, find no folder, but never a half-written one). Concurrent publishers each
     leave a whole folder; the last one wins.
     """
+    target.parent.mkdir(parents=True, exist_ok=True)
     for _ in range(100):
         try:
             os.rename(staged, target)  # no target yet: done
