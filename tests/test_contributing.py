@@ -132,7 +132,9 @@ def course(tmp_path_factory):
     cases_path.write_text(CASES_MODULE, encoding="utf-8")
     # Step 4: the page
     (course / "assignments").mkdir()
-    (course / "assignments" / f"{AID}.md").write_text(f"# Assignment {NUMBER}: a throwaway\n", encoding="utf-8")
+    (course / "assignments" / f"{AID}.md").write_text(
+        f"# A throwaway\n\n```{{assignment-header}} {AID}\n```\n\n```{{assignment-downloads}} {AID}\n```\n",
+        encoding="utf-8")
     # Step 5: one manifest entry
     manifest = yaml.safe_load((ROOT / "course.yml").read_text(encoding="utf-8"))
     manifest["assignments"].append({"id": AID, "title": "A throwaway", "practises": ["chapters/08_reading_outputs"],
