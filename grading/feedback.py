@@ -110,22 +110,32 @@ class CachedHTMLExporter(HTMLExporter):
     once per process (Jinja re-checks each against its source), and the parse is replaced by what it
     changes on a feedback page: images without alt text get nbconvert's placeholder text. (Its other
     change marks JupyterLab cells focusable; nbgrader's feedback template is the classic one, which
-    has none.) `tests/test_feedback.py` checks that the page equals HTMLExporter's.
+    has none.) `tests/test_feedback_exporter.py` checks that the page equals HTMLExporter's.
+
+    Only public nbconvert API is used: the `environment` property, `register_filter`, the filters'
+    constructors and TemplateExporter's `from_notebook_node`, which prepares the resources itself.
     """
 
-    def _create_environment(self):
-        environment = super()._create_environment()
-        environment.bytecode_cache = TEMPLATE_CACHE
-        return environment
-
     def from_notebook_node(self, nb, resources=None, **kw):
+        # before any template is loaded into this exporter's environment: compiled code is shared
+        self.environment.bytecode_cache = TEMPLATE_CACHE
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-        resources = self._init_resources(resources)
-        filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self,
-                                                 resources=resources)
         self.register_filter("highlight_code", highlight_code)
-        self.register_filter("filter_data_type", filter_data_type)
+        self.register_filter("filter_data_type", widgets_filter(self, nb, resources))
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         return add_missing_alt(html), resources
+
+
+def widgets_filter(exporter, nb, resources) -> WidgetsDataTypeFilter:
+    """HTMLExporter's output-type filter for `nb`: widget views are shown only when `nb` holds their state.
+
+    HTMLExporter hands the filter the exporter's record of every converted notebook's metadata,
+    keyed by the path the filter derives from `resources`; here it gets that one entry, keyed by the
+    filter's own `notebook_path`. (The feedback preprocessors leave notebook metadata alone, so the
+    notebook's metadata is the one the exporter would record.)
+    """
+    data_filter = WidgetsDataTypeFilter(notebook_metadata={}, parent=exporter, resources=resources)
+    data_filter.metadata = {data_filter.notebook_path: nb.metadata}
+    return data_filter

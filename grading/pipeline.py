@@ -181,7 +181,13 @@ def _db_url(root: Path) -> str:
 
 
 def _save_auto_grades(gb, nb, result: Result) -> None:
-    """nbgrader's SaveAutoGrades, writing through the coordinator's open gradebook."""
+    """nbgrader's SaveAutoGrades, writing through the coordinator's open gradebook.
+
+    nbgrader has no public way to save grades through a gradebook already open: its `preprocess`
+    opens one per notebook. This sets the four attributes `preprocess` sets and calls the public
+    `preprocess_cell`; tests/test_grading_private_api.py checks it writes what stock
+    `SaveAutoGrades.preprocess` writes, so a change in nbgrader fails there, loudly.
+    """
     from nbgrader.preprocessors import SaveAutoGrades
 
     saver = SaveAutoGrades()
@@ -227,7 +233,12 @@ def record(root: Path, result: Result, gb) -> None:
 @contextmanager
 def _one_commit(gb) -> Iterator[None]:
     """Inside: nbgrader's gradebook methods, which commit after every change, only flush; on leaving,
-    one commit (one disk sync instead of one per cell), or a rollback if anything failed."""
+    one commit (one disk sync instead of one per cell), or a rollback if anything failed.
+
+    SQLAlchemy has no public "defer commits" mode, and nbgrader commits by calling `gb.db.commit()`,
+    so the session's `commit` is shadowed for the duration. tests/test_grading_private_api.py counts
+    the commits a `record` makes (SQLAlchemy's public `after_commit` event) and fails if it is not one.
+    """
     session = gb.db
     commit = session.commit
     session.commit = session.flush
