@@ -105,9 +105,10 @@ class Ledger:
 
 
 class RunLog:
-    """reports/<assignment>/grading.log: each run's settings, every submission's outcome, and for a
-    submission that could not be graded, the grader's traceback and nbgrader's log (appended, flushed
-    line by line, so a stopped run keeps what it wrote)."""
+    """reports/<assignment>/grading.log: each run's settings, every submission's outcome, and below it
+    what the worker returned of nbgrader's log: for a submission that could not be graded the
+    traceback and the whole log, for a graded one nbgrader's warnings (appended, flushed line by line,
+    so a stopped run keeps what it wrote)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -126,11 +127,13 @@ class RunLog:
                     and g["auto_score"] < g["max_score"]]
             if lost:
                 line += "; lost points: " + ", ".join(lost)
+            if not result.feedback_html:
+                line += "; no feedback page"
         else:
             line = f"{result.student}: error: {result.error} ({result.seconds:.1f} s)"
         if result.notes:
             line += "; repairs: " + "; ".join(result.notes)
-        if result.status != "graded" and result.log.strip():
+        if result.log.strip():  # an error's traceback and log; a graded one's warnings
             line += "\n" + "\n".join("    | " + ln for ln in result.log.rstrip().splitlines())
         self.write(line)
 

@@ -47,7 +47,8 @@ def restore_structure(student: dict, release: dict) -> tuple[dict, list[str]]:
     """Restore the released structure around the student's answers; return the notebook and what was repaired.
 
     Graded and locked cells are matched by grade_id and put back in the released order with their
-    released metadata and type; the first copy of a duplicated cell counts and later copies become
+    released metadata and type (an edited locked cell is noted: nbgrader's OverwriteCells restores its
+    source); the first copy of a duplicated cell counts and later copies become
     ordinary cells; a deleted cell is restored from the release (a deleted answer is the stub again);
     cells the student added, and released cells without a grade_id (scratch space, which the
     student owns), travel with the graded cell they followed. Every cell keeps a unique id.
@@ -83,6 +84,8 @@ def restore_structure(student: dict, release: dict) -> tuple[dict, list[str]]:
             continue  # not graded: the student's own copy (if they kept it) travels with its neighbour
         meta = released["metadata"]["nbgrader"]
         if gid in first:
+            if meta.get("locked") and first[gid].get("source") != released.get("source"):
+                notes.append(f"locked cell {gid} was edited; its released source is restored")
             cell = _as_type(first[gid], released["cell_type"])
             if cell.get("metadata", {}).get("nbgrader") != meta:
                 if cell.get("metadata", {}).get("nbgrader", {}).get("points") != meta.get("points") or \
@@ -112,6 +115,8 @@ def take_repairs(assignment: str, student: str, notebook: str) -> list[str]:
 class RestoreStructure(NbGraderPreprocessor):
     """Give a submitted notebook the released notebook's structure (see the module docstring)."""
 
+    LOG_MARK = "restore structure: "  # begins each of its log lines
+
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
         assignment, student, notebook = info.get("assignment"), info.get("student"), info.get("notebook")
@@ -124,7 +129,7 @@ class RestoreStructure(NbGraderPreprocessor):
         release = nbformat.read(path, as_version=4)  # joins sources stored as lists of lines
         restored, notes = restore_structure(nb, release)
         for note in notes:
-            self.log.warning("%s/%s: %s", student, notebook, note)
+            self.log.warning("%s%s/%s: %s", self.LOG_MARK, student, notebook, note)
         with _LOCK:
             _REPAIRS[(assignment, student, notebook)] = notes
         return nbformat.from_dict(restored), resources

@@ -24,7 +24,7 @@ from pathlib import Path
 from .course import load_config, nbgrader_api
 from .feedback import offline_html
 from .limits import Limits
-from .restore import take_repairs
+from .restore import RestoreStructure, take_repairs
 from .isolation import describe, sandbox_uid
 from .watchdog import read_verdict
 
@@ -56,7 +56,7 @@ class Result:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     notes: list[str] = field(default_factory=list)  # repairs made to the notebook's structure
-    log: str = ""
+    log: str = ""                      # an error: nbgrader's log and traceback; graded: its warnings
     sandbox_uid: int | None = None     # the uid this submission's kernel ran as (root only)
 
 
@@ -226,6 +226,9 @@ def grade_job(job: Job) -> Result:
         html = course / "feedback" / job.student / job.assignment / f"{job.assignment}.html"
         if feedback["success"] and html.is_file():
             result.feedback_html = offline_html(html.read_text(encoding="utf-8"))
+            result.log = _warnings(result.log)  # graded: what nbgrader warned about is what the run log needs
+        else:  # graded, but the student gets no page: the run log says why
+            result.log = "nbgrader generate_feedback failed:\n" + _outcome_log(dict(feedback, success=False))
         result.status = "graded"
         return result
     except Exception as err:  # the grader's own failure for this submission: named, never fatal
@@ -247,6 +250,19 @@ def _outcome_log(outcome: dict) -> str:
     if not outcome.get("success") and outcome.get("error"):
         text += ("\n" if text else "") + outcome["error"]
     return text[-LOG_CHARS:]
+
+
+# nbgrader warns that a locked cell's checksum "has changed" for every cell whose release differs from
+# its source (every hidden-test cell, in every submission); an edit by the student is a repair note
+CHECKSUM_WARNING = "[WARNING] Attribute 'checksum' for cell "
+
+
+def _warnings(log: str) -> str:
+    """The warning and error lines of an nbgrader log (each starts with its level, e.g. "[WARNING]"),
+    without those the repair notes already say (RestoreStructure's own, OverwriteCells' checksums)."""
+    return "\n".join(line for line in log.splitlines()
+                     if line.startswith(("[WARNING]", "[ERROR]", "[CRITICAL]"))
+                     and not line.startswith(CHECKSUM_WARNING) and RestoreStructure.LOG_MARK not in line)
 
 
 def warm_up() -> None:

@@ -27,6 +27,9 @@ def fake_job(job) -> Result:
     the other comes back as an error carrying nbgrader's log."""
     if job.student == "crash":
         raise RuntimeError("the grader broke on purpose")
+    if job.student == "nofeedback":  # graded (the released notebook as it is), but no feedback page
+        return Result(job.assignment, job.student, "graded", notebook=job.release.decode(), score=10,
+                      max_score=10, log="nbgrader generate_feedback failed:\nTemplateNotFound: marker-9c1e")
     return Result(job.assignment, job.student, "error",
                   error=f"kernel died (cell_timeout={job.limits['cell_timeout']})",
                   log="[INFO] Sanitizing\n[ERROR] Traceback (most recent call last):\nZeroDivisionError: marker-7f3a",
@@ -39,7 +42,7 @@ def course(tmp_path_factory):
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(ROOT / "exercises" / A, course / "exercises" / A)
     stock.release([A], root=course)
-    for student in ("crash", "named"):
+    for student in ("crash", "named", "nofeedback"):
         folder = course / "submitted" / student / A
         folder.mkdir(parents=True)
         shutil.copy(course / "release" / A / f"{A}.ipynb", folder)
@@ -52,7 +55,7 @@ def grade(course, limits: Limits):
 
 def test_errors_keep_their_traceback_in_the_run_log(course):
     summary = grade(course, Limits())
-    assert summary.errors == 2 and summary.log_path == course / "reports" / A / "grading.log"
+    assert summary.errors == 2 and summary.graded == 1 and summary.log_path == course / "reports" / A / "grading.log"
     log = summary.log_path.read_text()
     assert "limits: cell_timeout=300, submission_timeout=900" in log
     # the worker's own crash: named in the CSV, its traceback in the log
@@ -62,19 +65,22 @@ def test_errors_keep_their_traceback_in_the_run_log(course):
     assert "named: error: kernel died (cell_timeout=300)" in log
     assert "    | ZeroDivisionError: marker-7f3a" in log
     assert "repairs: deleted cell test_x was restored from the released notebook" in log
-    assert "finished: 0 graded, 2 not gradable, 0 unchanged" in log
+    # graded, but the feedback failed: said, with nbgrader's error
+    assert "nofeedback: graded 10/10 (0.0 s); no feedback page" in log
+    assert "    | TemplateNotFound: marker-9c1e" in log
+    assert "finished: 1 graded, 2 not gradable, 0 unchanged" in log
 
 
 def test_a_rerun_appends_and_a_changed_limit_regrades(course):
     before = (course / "reports" / A / "grading.log").read_text()
     again = grade(course, Limits())
-    assert again.skipped == 2 and again.errors == 0
+    assert again.skipped == 3 and again.errors == 0
     changed = grade(course, Limits(cell_timeout=99))
-    assert changed.skipped == 0 and changed.errors == 2
+    assert changed.skipped == 0 and changed.errors == 2 and changed.graded == 1
     assert changed.results["named"]["error"] == "kernel died (cell_timeout=99)"
     log = changed.log_path.read_text()
     assert log.startswith(before)
-    assert "0 to grade, 2 unchanged" in log and "limits: cell_timeout=99," in log
+    assert "0 to grade, 3 unchanged" in log and "limits: cell_timeout=99," in log
 
 
 def test_the_summary_says_where_the_log_is(course, monkeypatch, capsys):

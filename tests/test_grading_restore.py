@@ -82,6 +82,15 @@ def test_copies_of_a_cell_get_ids_of_their_own_and_no_grading_metadata():
     nbformat.validate(nbformat.from_dict(restored))  # raises on a duplicate id
 
 
+def test_an_edited_locked_cell_is_noted():
+    release = release_notebook()
+    student = copy.deepcopy(release)
+    student.cells[1].source = "pass  # the test is gone"
+    student.cells[0].source = "def answer(x=1): return True"  # an answer is the student's to edit
+    _, notes = restore_structure(student, release)
+    assert notes == ["locked cell test_a was edited; its released source is restored"]
+
+
 def test_the_preprocessor_lists_are_nbgraders_own_with_execute_replaced():
     config = load_config(ROOT)
     sanitize, autograde = autograde_preprocessors(config)
@@ -160,3 +169,5 @@ def test_repairs_are_noted_in_the_csv_and_the_log(scratch_course):
     assert float(rows["deleted"]["score"]) == float(rows["scratch"]["score"])
     log = (scratch_course / "reports" / A / "grading.log").read_text()
     assert f"deleted: graded {float(rows['deleted']['score']):g}/20" in log and note in log
+    # nbgrader's warnings reach the log, but not those the notes already say: one line per submission
+    assert len(log.splitlines()) == 2 + 2 + 1, log
