@@ -17,9 +17,10 @@ the course repository and the kernel's own folders bound back), and over each hi
 course's exercises, submissions, feedback and gradebook). Nothing here is visible outside the
 kernel. "none" (neither root nor user namespaces): the limits only; `describe()` says so.
 
-Hand-written rather than bubblewrap: a forked kernel applies this in about 3 ms, while exec'ing
-bwrap per kernel would start a new interpreter and lose the fork server's saving (the numbers are
-in benchmarks/kernel_start.py).
+Hand-written rather than bubblewrap, because bubblewrap is exec-based: a kernel forked from the
+fork server applies this in 2-6 ms as root and 8-16 ms in a user namespace, while a kernel started
+inside bwrap is a new interpreter, ready in 0.78-0.98 s instead of 0.45-0.51 s (means of 8 on 2
+busy cores; `benchmarks/kernel_start.py`, which measures both).
 """
 
 from __future__ import annotations

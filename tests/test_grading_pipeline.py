@@ -3,7 +3,9 @@
 One run grades a class in which most students did something harmful or broken. Every submission
 must end with a score or a named error in the CSV and a log line, every submission file must be
 byte-identical afterwards, the gradebook must hold exactly one result per submission, and the
-good submissions must be graded normally.
+good submissions must be graded normally. The class is graded twice: by root (kernels get a uid
+of their own) and by a normal user (kernels get a user namespace), and every submission must end
+the same way in both. Run as a normal user, the root run is skipped and says why.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import copy
 import csv
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,14 +28,15 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook
 
+from _unprivileged import GRADER_UID, as_user, chown_tree
 from conftest import ROOT, tool_env
 from submissions import grade_id, make_submission, submit
 
 sys.path.insert(0, str(ROOT))
 from grading import stock  # noqa: E402
-from grading.pipeline import grade_assignment  # noqa: E402
+from grading.isolation import is_root  # noqa: E402
 from grading.limits import Limits  # noqa: E402
-from grading.sandbox import is_root  # noqa: E402
+from grading.pipeline import Summary, grade_assignment  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("pipeline")]
 A = "a01_rnn_from_scratch"
@@ -167,13 +172,68 @@ def sandbox_processes(uids: set[int]) -> list:
             if proc.info["uids"] and proc.info["uids"].real in uids]
 
 
-@pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    course = new_course(tmp_path_factory.mktemp("pipeline"))
+GRADERS = ["root", "user"]
+NATIVE = "root" if is_root() else "user"  # the grader this test process is
+
+
+def grade_as_user(course: Path) -> Summary:
+    """`python -m grading grade` run by an unprivileged uid (from root; see _unprivileged.py) on a course it owns."""
+    (course / ".home").mkdir()
+    chown_tree(course)
+    command = [sys.executable, "-m", "grading", "grade", A, "--workers", "2", "--course", str(course),
+               "--cell-timeout", str(LIMITS.cell_timeout), "--submission-timeout", str(LIMITS.submission_timeout),
+               "--memory-mb", str(LIMITS.memory_mb)]
+    env = dict(tool_env(), HOME=str(course / ".home"), PYTHONPATH=str(ROOT))
+    done = subprocess.run(as_user(command), cwd=course, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout + done.stderr[-5000:]
+    assert "isolation: user namespace" in done.stderr or "isolation: rlimits and watchdog only" in done.stderr
+    counts = re.search(r"(\d+) graded, (\d+) not gradable", done.stdout)
+    return Summary(A, graded=int(counts[1]), errors=int(counts[2]))
+
+
+def grade_class(grader: str, tmp_path_factory) -> tuple[Path, dict[str, str], dict[str, str], Summary]:
+    if grader == "root" and not is_root():
+        pytest.skip("grading as root needs root (CI runs as root); this machine is graded by the 'user' run")
+    by_other_uid = grader == "user" and is_root()
+    # an unprivileged uid cannot enter pytest's own temporary folder (mode 0700)
+    course = Path(tempfile.mkdtemp(prefix="rnn-pipeline-user-")) if by_other_uid else tmp_path_factory.mktemp(grader)
+    course = new_course(course)
     expect = bad_class(course)
     before = digest_tree(course / "submitted")
-    summary = grade_assignment(A, root=course, workers=2, limits=LIMITS, progress=False)
+    if by_other_uid:
+        summary = grade_as_user(course)
+    else:
+        summary = grade_assignment(A, root=course, workers=2, limits=LIMITS, progress=False)
     return course, expect, before, summary
+
+
+def running(proc) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.fixture(scope="module")
+def graded_runs():
+    """Each grader's run of the class, made once (by `graded_class` or the comparison, whichever asks first)."""
+    runs: dict[str, tuple] = {}
+    yield runs
+    for course, *_ in runs.values():
+        if not str(course).startswith(tempfile.gettempdir() + os.sep + "pytest-"):
+            shutil.rmtree(course, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=GRADERS)
+def graded_class(request, graded_runs, tmp_path_factory):
+    if request.param not in graded_runs:
+        graded_runs[request.param] = grade_class(request.param, tmp_path_factory)
+    return graded_runs[request.param]
+
+
+@pytest.fixture
+def grader(request, graded_class) -> str:
+    return request.node.callspec.params["graded_class"]
 
 
 def rows(course: Path) -> dict[str, dict]:
@@ -256,14 +316,33 @@ def test_each_submission_has_a_log_line_and_feedback(graded_class):
     assert (course / "reports" / A / "grade_distribution.png").stat().st_size > 1000
 
 
-@pytest.mark.skipif(not is_root(), reason="process isolation by uid needs root (CI runs as root)")
-def test_no_process_outlives_the_run(graded_class):
+def test_no_process_outlives_the_run(graded_class, grader):
     _, _, _, summary = graded_class
-    assert 1 <= len(summary.sandbox_uids) <= 2  # one per worker
-    assert all(200_000 <= uid < 300_000 for uid in summary.sandbox_uids)
-    assert sandbox_processes(summary.sandbox_uids) == []
+    if grader == "root":
+        assert 1 <= len(summary.sandbox_uids) <= 2  # one per worker
+        assert all(200_000 <= uid < 300_000 for uid in summary.sandbox_uids)
+        assert sandbox_processes(summary.sandbox_uids) == []
+    elif is_root():  # the user's kernels ran as the user: nothing of that uid may be left running
+        assert summary.sandbox_uids == set()
+        # (the grader's own pool workers exit after it, and this machine's pid 1 may leave them as
+        # zombies: exit statuses nobody collects, which run nothing)
+        _, alive = psutil.wait_procs(sandbox_processes({GRADER_UID}), timeout=5)
+        assert [p for p in alive if running(p)] == []
+    else:
+        pytest.skip("run as a normal user, the run's processes share this test's uid and cannot be told apart; "
+                    "tests/test_sandbox_isolation.py checks that a kernel's processes die with it")
 
 
+def test_root_and_user_graders_end_every_submission_the_same_way(graded_runs, tmp_path_factory):
+    for name in GRADERS:
+        if name not in graded_runs:
+            graded_runs[name] = grade_class(name, tmp_path_factory)  # skips the root run without root
+    outcome = {name: {student: (row["status"], row["score"], row["error"])
+                      for student, row in rows(graded_runs[name][0]).items()} for name in GRADERS}
+    assert outcome["user"] == outcome["root"]
+
+
+@pytest.mark.parametrize("graded_class", [NATIVE], indirect=True)
 def test_rerun_is_incremental_and_force_regrades(graded_class):
     course, expect, _, _ = graded_class
     again = grade_assignment(A, root=course, workers=2, limits=LIMITS, progress=False)
@@ -277,6 +356,7 @@ def test_rerun_is_incremental_and_force_regrades(graded_class):
     submit(course, "blank", A, nb)
 
 
+@pytest.mark.parametrize("graded_class", [NATIVE], indirect=True)
 def test_a_result_is_recorded_whole_or_not_at_all(graded_class, tmp_path, monkeypatch):
     """A failure while one submission's grades are written leaves the gradebook as it was."""
     from nbgrader.preprocessors import SaveAutoGrades
