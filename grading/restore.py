@@ -103,7 +103,27 @@ def restore_structure(student: dict, release: dict) -> tuple[dict, list[str]]:
             cells[index] = cell = dict(cell, id=uuid.uuid4().hex[:8])
         if "id" in cell:
             used.add(cell["id"])
-    return dict(student, cells=cells, metadata=release.get("metadata", student.get("metadata", {}))), notes
+    metadata = copy.deepcopy(release.get("metadata", student.get("metadata", {})))
+    return dict(student, cells=cells, metadata=metadata), notes
+
+
+_RELEASES: dict[bytes, dict] = {}
+
+
+def _read_release(path: str) -> dict:
+    """The released notebook at `path`, parsed once per process for each content (every submission of
+    an assignment restores against the same release; parsing it is most of this step's cost)."""
+    import hashlib
+
+    with open(path, "rb") as f:
+        data = f.read()
+    key = hashlib.sha256(data).digest()
+    with _LOCK:
+        if key not in _RELEASES:
+            if len(_RELEASES) >= 8:
+                _RELEASES.clear()
+            _RELEASES[key] = nbformat.reads(data.decode("utf-8"), as_version=4)  # joins lists of lines
+        return _RELEASES[key]  # read only: restore_structure copies what it uses
 
 
 def take_repairs(assignment: str, student: str, notebook: str) -> list[str]:
@@ -126,7 +146,7 @@ class RestoreStructure(NbGraderPreprocessor):
         if not os.path.isfile(path):
             self.log.warning("No released notebook at %s: the structure of %s is not restored", path, notebook)
             return nb, resources
-        release = nbformat.read(path, as_version=4)  # joins sources stored as lists of lines
+        release = _read_release(path)
         restored, notes = restore_structure(nb, release)
         for note in notes:
             self.log.warning("%s%s/%s: %s", self.LOG_MARK, student, notebook, note)
