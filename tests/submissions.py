@@ -1,18 +1,30 @@
-"""Build student submissions from an assignment's source and released notebooks.
+"""Student submissions of an assignment: built as notebooks for nbgrader, or run in-process.
 
 A submission starts from the *released* notebook (what a student downloads) and fills each
 solution cell: with the source solution (the reference answer), or with an override, a full
 cell source keyed by the cell's grade_id (a wrong or differently-written solution).
+
+`run_notebook` runs the same submission without nbgrader, in seconds: the source notebook's cells,
+hidden tests included, executed in one namespace as the autograder's kernel does. It is the one
+runner of the in-process tests (tests/test_checks_notebooks.py), for every assignment.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+STUB = "raise NotImplementedError()"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def grade_id(cell) -> str | None:
@@ -31,11 +43,26 @@ def source_solutions(source_nb: Path) -> dict[str, str]:
             if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
 
+def hidden_tests(source_nb: Path) -> dict[str, str]:
+    """grade_id -> the code between BEGIN and END HIDDEN TESTS, for every test cell that has some."""
+    found = {}
+    for cell in nbformat.read(source_nb, as_version=4).cells:
+        match = re.search(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S)
+        if match:
+            found[grade_id(cell)] = match.group(1)
+    return found
+
+
 def make_submission(release_nb: Path, source_nb: Path, overrides: dict[str, str] | None = None,
-                    solve: bool = True):
-    """The released notebook with its solution cells filled in (and `overrides` applied)."""
+                    solve: bool = True, unsolved: Iterable[str] = ()):
+    """The released notebook with its solution cells filled in (and `overrides` applied).
+
+    The cells named in `unsolved` stay as released (a student who has not written them yet).
+    """
     nb = nbformat.read(release_nb, as_version=4)
     answers = source_solutions(source_nb) if solve else {}
+    for gid in unsolved:
+        answers.pop(gid, None)
     answers.update(overrides or {})
     unknown = set(overrides or {}) - {grade_id(c) for c in nb.cells}
     if unknown:
@@ -55,3 +82,107 @@ def submit(course: Path, student: str, assignment: str, nb) -> Path:
     path = folder / f"{assignment}.ipynb"
     nbformat.write(nb, path)
     return path
+
+
+def graded_cells_before(source_nb: Path, stop: str | None) -> list[str]:
+    """The grade_ids of the graded cells before the cell `stop` (all of them when stop is None)."""
+    ids = []
+    for cell in nbformat.read(source_nb, as_version=4).cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if stop is not None and meta.get("grade_id") == stop:
+            break
+        if meta.get("grade"):
+            ids.append(meta["grade_id"])
+    return ids
+
+
+# ------------------------------------------------------------------------------------------------
+# Running a submission in-process
+# ------------------------------------------------------------------------------------------------
+MANUAL = "manually graded"
+NOT_RUN = "not run: the run stopped before the training cell"
+
+
+def source_notebook(assignment: str) -> Path:
+    return ROOT / "exercises" / assignment / f"{assignment}.ipynb"
+
+
+@dataclass
+class Run:
+    """What running a submission gave: grade_id -> (points, error or None) of every graded cell."""
+    results: dict[str, tuple[float, str | None]]
+    namespace: dict = field(repr=False, default_factory=dict)
+
+    def failures(self) -> dict[str, str]:
+        """The autograded cells that failed, with their error (cells graded by hand or not run left out)."""
+        return {gid: error for gid, (_, error) in self.results.items() if error not in (None, MANUAL, NOT_RUN)}
+
+    def not_run(self) -> set[str]:
+        return {gid for gid, (_, error) in self.results.items() if error == NOT_RUN}
+
+    def score(self) -> float:
+        return sum(points for points, error in self.results.values() if error is None)
+
+    def autograded_max(self) -> float:
+        return sum(points for points, error in self.results.values() if error != MANUAL)
+
+    def manual_points(self) -> float:
+        return sum(points for points, error in self.results.values() if error == MANUAL)
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path):
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run_notebook(assignment: str, overrides: dict[str, str] | None = None, *, blank: bool = False,
+                 stop_at: str | None = None) -> Run:
+    """Execute the source notebook of `assignment` with its solution cells filled in.
+
+    Every code cell runs in one namespace, in the assignment's folder (where its data files are),
+    hidden tests included. As in nbgrader, a graded cell fails when it raises or writes a warning
+    (stderr output scores 0). `blank` leaves every solution cell as the released stub;
+    `overrides` replaces cells by grade_id. With `stop_at` (a grade_id, the training cell of a06
+    and a07), the run stops there: the graded cells from there on are NOT_RUN.
+    """
+    path = source_notebook(assignment)
+    answers = source_solutions(path)
+    if blank:
+        answers = {gid: STUB for gid in answers}
+    answers.update(overrides or {})
+    namespace: dict = {"__name__": "__main__"}
+    results: dict[str, tuple[float, str | None]] = {}
+    stopped = False
+    with _working_directory(path.parent):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            gid = meta.get("grade_id")
+            stopped = stopped or (stop_at is not None and gid == stop_at)
+            if cell.cell_type != "code":
+                if meta.get("grade"):
+                    results[gid] = (meta["points"], MANUAL)
+                continue
+            if stopped:
+                if meta.get("grade"):
+                    results[gid] = (meta["points"], NOT_RUN)
+                continue
+            source = answers.get(gid, cell.source) if meta.get("solution") else cell.source
+            error = None
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    exec(compile(source, f"<cell {gid}>", "exec"), namespace)  # noqa: S102 -- our own notebooks
+                except Exception as err:  # the cell's failure is the result
+                    error = f"{type(err).__name__}: {err}"
+            if error is None and caught:
+                error = f"warning: {caught[0].message}"
+            if meta.get("grade"):
+                results[gid] = (meta["points"], error)
+    if stop_at is not None and not stopped:
+        raise KeyError(f"{assignment} has no cell {stop_at!r} to stop at")
+    return Run(results, namespace)

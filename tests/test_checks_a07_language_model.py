@@ -1,14 +1,15 @@
-"""Assignment a7's checks and data, without the nbgrader round trip.
+"""The a07_language_model data split and checks, without the nbgrader round trip.
 
 - the sentences shipped in exercises/a07_language_model/ are exactly the training part of
   data/lm_corpus_en.txt, and no held-out sentence is in that folder;
 - the chi-square p-value behaves (uniform-ish for a correct sampler, ~0 for a wrong one);
-- the hidden checks of the functions pass the source solutions and the alternative, and name the
-  mistake of every wrong function in tests/cases/a07_language_model.py (the wrong training is left
-  to the round trip);
+- a wrong sample_next costs no generate_text points when generate_text hands it on correctly;
 - the trained-model check fails a model that predicts the uniform distribution;
-- the function checks run without TensorFlow: importing the module and checking all four
-  functions never imports it.
+- the function checks run without TensorFlow: the notebook's hidden tests of its four functions,
+  run on their solutions, never import it.
+
+The hidden checks run on the notebook's cells in tests/test_checks_notebooks.py, with every case of
+tests/cases/a07_language_model.py.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ import sys
 import numpy as np
 import pytest
 
-from cases import a07_language_model as cases
+from cases import a07_language_model as cases, all_wrong
 from conftest import ROOT, tool_env
-from submissions import source_solutions
+from submissions import run_notebook
 
 FOLDER = ROOT / "exercises" / "a07_language_model"
-NOTEBOOK = FOLDER / "a07_language_model.ipynb"
 FUNCTIONS = ("make_lm_sequences", "split_inputs_targets", "sample_next", "generate_text")
 
 
@@ -55,67 +55,27 @@ def test_chi_square_pvalue():
     assert 0.3 < np.mean(pvalues) < 0.7 and min(pvalues) > 1e-4  # roughly uniform under the truth
 
 
-def _namespace(overrides=None):
-    namespace = {"np": np}
-    solutions = source_solutions(NOTEBOOK)
-    for grade_id in FUNCTIONS:
-        code = (overrides or {}).get(grade_id, solutions[grade_id])
-        if "keras" in code:
-            import keras
-
-            namespace["keras"] = keras
-        exec(compile(code, f"<student {grade_id}>", "exec"), namespace)
-    return namespace
+SAMPLING = "test_generate_text_sampling_hidden"
 
 
-def _run_checks(namespace):
-    from rnn_reference.checks import a07_language_model as checks
-
-    calls = [(checks.check_make_lm_sequences, "make_lm_sequences", {}),
-             (checks.check_split_inputs_targets, "split_inputs_targets", {}),
-             *[(checks.check_sample_next, "sample_next", {"part": p}) for p in ("greedy", "distribution", "temperature")],
-             *[(checks.check_generate_text, "generate_text", {"part": p}) for p in ("context", "greedy")],
-             (checks.check_generate_text, "generate_text", {"part": "sampling", "sample_next": namespace["sample_next"]})]
-    messages = []
-    for check, name, options in calls:
-        try:
-            check(namespace[name], **options)
-        except AssertionError as err:
-            messages.append(str(err))
-    return messages
-
-
-def test_checks_pass_the_source_solutions_and_alternatives():
-    assert _run_checks(_namespace()) == []
-    for case in cases.ALTERNATIVE:
-        assert _run_checks(_namespace(case.overrides)) == [], case.name
-
-
-@pytest.mark.parametrize("case", [c for c in cases.WRONG if set(c.overrides) <= set(FUNCTIONS)], ids=lambda c: c.name)
-def test_checks_name_each_wrong_function(case):
-    messages = _run_checks(_namespace(case.overrides))
-    assert messages, f"{case.name!r} passed every hidden check"
-    assert any(case.hint in message for message in messages), messages
-
-
-@pytest.mark.parametrize("case", [c for c in cases.WRONG if set(c.overrides) == {"sample_next"}], ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in all_wrong(cases) if set(c.overrides) == {"sample_next"}], ids=lambda c: c.name)
 def test_a_wrong_sample_next_costs_no_generate_text_points(case):
     """generate_text that passes probs, temperature and rng on to a wrong sample_next is still right."""
     from rnn_reference.checks.a07_language_model import check_generate_text
 
-    namespace = _namespace(case.overrides)
-    check_generate_text(namespace["generate_text"], part="sampling", sample_next=namespace["sample_next"])
+    run = run_notebook("a07_language_model", case.overrides, stop_at=cases.TRAINING)
+    failed = run.failures()
+    assert any(gid.startswith("test_sample_next") for gid in failed), failed
+    assert not any(gid.startswith("test_generate_text") for gid in failed), failed
     with pytest.raises(AssertionError):  # without sample_next the check cannot tell whose mistake it is
-        check_generate_text(namespace["generate_text"], part="sampling")
+        check_generate_text(run.namespace["generate_text"], part="sampling")
 
 
 def test_trained_check_fails_a_uniform_model():
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
-
+    from rnn_reference.checks._keras import load_keras
     from rnn_reference.checks.a07_language_model import check_trained_language_model, training_lines
+
+    keras = load_keras()
 
     lines = training_lines()
     words = sorted({w for line in lines for w in line.split()})
@@ -129,11 +89,22 @@ def test_trained_check_fails_a_uniform_model():
 
 
 def test_function_checks_do_not_load_tensorflow():
+    """The notebook's hidden tests of its four functions, run on the solutions without Keras, never import it."""
     code = (
         "import sys\n"
         "sys.path.insert(0, 'tests')\n"
-        "import test_checks_a07_language_model as t\n"
-        "assert t._run_checks(t._namespace()) == []\n"
+        "import numpy as np\n"
+        "from submissions import hidden_tests, source_notebook, source_solutions\n"
+        "notebook = source_notebook('a07_language_model')\n"
+        "namespace = {'np': np}\n"
+        f"for cell in {FUNCTIONS!r}:\n"
+        "    exec(source_solutions(notebook)[cell], namespace)\n"
+        "ran = 0\n"
+        "for gid, source in hidden_tests(notebook).items():\n"
+        f"    if gid.startswith(tuple('test_' + f for f in {FUNCTIONS!r})):\n"
+        "        exec(source, namespace)\n"
+        "        ran += 1\n"
+        "assert ran == 8, ran\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=tool_env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -2,10 +2,16 @@
 
 Each module defines:
 - WRONG: realistic wrong solutions (at least five for a numeric assignment), each with the hint
-  its feedback must contain;
+  its feedback must contain; graded in-process and through the real pipeline (nbgrader);
+- MORE_WRONG (optional): more mistakes, each of which must also lose points with its hint, checked
+  in-process only (tests/test_checks_notebooks.py), so that the round trip's time stays down;
 - ALTERNATIVE: correct solutions written differently from the reference (must score full marks);
 - CHEAT: solutions that call rnn_reference, with the tests that must score 0;
-- MAX_SCORE: the assignment's total points (a round number).
+- MAX_SCORE: the assignment's total points (a round number); MANUAL_POINTS: those graded by hand;
+- TRAINING (a06, a07): the grade_id of the solution cell that trains the model. The graded cells
+  after it score the trained model. A wrong case that leaves that cell alone is graded without
+  training: in-process the run stops before it, and in the round trip the cell stays as released.
+  Training is what takes the time, and a wrong function is named by the cells before it.
 
 Each case maps the grade_id of a solution cell to the full source a student might submit.
 """
@@ -25,6 +31,29 @@ class Case:
     zero: tuple[str, ...] = field(default_factory=tuple)  # tests that must score 0
 
 
+def edit(source: str, old: str, new: str) -> str:
+    """`source` with `old` replaced by `new`; `old` must occur (a no-op edit would test nothing)."""
+    if old not in source:
+        raise ValueError(f"{old!r} does not occur in the source to edit")
+    return source.replace(old, new)
+
+
 def for_assignment(assignment: str) -> ModuleType:
     """The cases module of `assignment` (ImportError if it has none: every assignment needs one)."""
     return importlib.import_module(f"cases.{assignment}")
+
+
+def all_wrong(module: ModuleType) -> list[Case]:
+    """Every wrong case of an assignment: WRONG, then MORE_WRONG."""
+    return [*module.WRONG, *getattr(module, "MORE_WRONG", [])]
+
+
+def training_cell(module: ModuleType) -> str | None:
+    """The grade_id of the cell that trains a model (None for an assignment without one)."""
+    return getattr(module, "TRAINING", None)
+
+
+def trains(case: Case, module: ModuleType) -> bool:
+    """Whether grading `case` needs the model trained: only when the case changes the training cell."""
+    cell = training_cell(module)
+    return cell is not None and cell in case.overrides

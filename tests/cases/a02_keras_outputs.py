@@ -43,6 +43,17 @@ def model(return_sequences="index < n - 1", wrap='entry.get("bidirectional", Fal
     return MODEL.format(return_sequences=return_sequences, wrap=wrap, activation=activation)
 
 
+ASKS_KERAS = '''
+def keras_output_shapes(layer, units, batch_size, timesteps, input_dim, *, return_sequences=False,
+                        return_state=False, bidirectional=False):
+    kind = {'simple_rnn': keras.layers.SimpleRNN, 'lstm': keras.layers.LSTM, 'gru': keras.layers.GRU}[layer]
+    built = kind(units, return_sequences=return_sequences, return_state=return_state)
+    if bidirectional:
+        built = keras.layers.Bidirectional(built)
+    result = built(keras.Input(shape=(timesteps, input_dim), batch_size=batch_size))
+    return [tuple(r.shape) for r in (result if isinstance(result, (list, tuple)) else [result])]
+'''
+
 WRONG = [
     Case("lstm has one state", {"keras_output_shapes": shapes(per_direction="1")},
          hint="an LSTM returns two states, h and c"),
@@ -57,16 +68,7 @@ WRONG = [
          hint="not a list of shapes"),
     Case("input_dim used for units", {"keras_output_shapes": shapes(features="directions * input_dim")},
          hint="input_dim is used where units belongs"),
-    Case("asks keras instead of reasoning", {"keras_output_shapes": (
-        "def keras_output_shapes(layer, units, batch_size, timesteps, input_dim, *, return_sequences=False,\n"
-        "                        return_state=False, bidirectional=False):\n"
-        "    kind = {'simple_rnn': keras.layers.SimpleRNN, 'lstm': keras.layers.LSTM, 'gru': keras.layers.GRU}[layer]\n"
-        "    built = kind(units, return_sequences=return_sequences, return_state=return_state)\n"
-        "    if bidirectional:\n"
-        "        built = keras.layers.Bidirectional(built)\n"
-        "    result = built(keras.Input(shape=(timesteps, input_dim), batch_size=batch_size))\n"
-        "    return [tuple(r.shape) for r in (result if isinstance(result, (list, tuple)) else [result])]\n")},
-        hint="builds Keras layers"),
+    Case("asks keras instead of reasoning", {"keras_output_shapes": ASKS_KERAS}, hint="builds Keras layers"),
     Case("every layer returns sequences", {"build_stacked_model": model(return_sequences="True")},
          hint="the last recurrent layer, has return_sequences=True"),
     Case("no layer returns sequences", {"build_stacked_model": model(return_sequences="False")},
@@ -75,6 +77,21 @@ WRONG = [
          hint="must be wrapped in keras.layers.Bidirectional"),
     Case("dense with sigmoid", {"build_stacked_model": model(activation=', activation="sigmoid"')},
          hint="has none (linear)"),
+]
+
+# Keras names its layers with counters that are per thread and reset by clear_session (Keras 3.15.1,
+# keras/src/backend/common/global_state.py): a rule that read them saw neither of these.
+MORE_WRONG = [
+    Case("asks keras, then clears the session", {"keras_output_shapes": ASKS_KERAS.replace(
+        "    return [tuple(r.shape)", "    keras.utils.clear_session()\n    return [tuple(r.shape)")},
+         hint="builds Keras layers"),
+    Case("asks keras in another thread", {"keras_output_shapes": ASKS_KERAS.replace(
+        "def keras_output_shapes(", "def _ask_keras(") + '''
+def keras_output_shapes(*args, **kwargs):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_ask_keras, *args, **kwargs).result()
+'''}, hint="builds Keras layers"),
 ]
 
 ALTERNATIVE = [

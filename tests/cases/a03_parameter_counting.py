@@ -44,6 +44,23 @@ WRONG = [
          hint="the count is not doubled"),
 ]
 
+MORE_WRONG = [
+    Case("simple rnn sizes swapped", {"simple_rnn_params": fn(SIMPLE, "input_dim * (input_dim + units + 1)")},
+         hint="units and input_dim are swapped"),
+    Case("gru with four blocks", {"gru_params": fn(GRU, "4 * units * (input_dim + units + (2 if reset_after else 1))")},
+         hint="four blocks (an LSTM's count) instead of three"),
+    Case("gru reset_after=False ignored", {"gru_params": fn(GRU, "3 * units * (input_dim + units + 2)")},
+         hint="reset_after=False is ignored"),
+    Case("dense bias per input", {"dense_params": fn(DENSE, "input_dim * units + (input_dim if use_bias else 0)")},
+         hint="the bias is counted per input"),
+    Case("embedding sizes added", {"embedding_params": fn(EMBEDDING, "input_dim + output_dim")},
+         hint="the sizes are added instead of multiplied"),
+    Case("lstm recurrent kernel square", {"lstm_params": fn(LSTM, "4 * units * input_dim + units * units + 4 * units")},
+         hint="the recurrent kernel is counted as (units, units)"),
+    Case("bidirectional returns a list", {"bidirectional_params": fn(BIDIRECTIONAL, "[inner_params, inner_params]")},
+         hint="must return one whole number"),
+]
+
 ALTERNATIVE = [
     Case("counting the weight shapes with numpy", {
         "simple_rnn_params": (

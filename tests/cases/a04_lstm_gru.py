@@ -1,6 +1,6 @@
 """Assignment a04_lstm_gru: wrong, alternative and cheating submissions (see tests/cases/__init__.py)."""
 
-from . import Case
+from . import Case, edit
 
 MAX_SCORE = 20
 MANUAL_POINTS = 0
@@ -107,6 +107,47 @@ WRONG = [
          hint="the two bias rows are swapped"),
     Case("gru initial_state ignored", {"gru_forward": gru_forward(start="np.zeros((batch, recurrent_kernel.shape[0]))")},
          hint="initial_state is ignored"),
+]
+
+GRU_GATES = "z = sigmoid(p[:, :units] + q[:, :units])\n    r = sigmoid(p[:, units:2 * units] + q[:, units:2 * units])"
+
+MORE_WRONG = [
+    Case("lstm gate order f i c o", {"lstm_cell_step": lstm_cell(order="fico")}, hint="the blocks are read as f, i, c, o"),
+    Case("lstm gate order i c f o", {"lstm_cell_step": lstm_cell(order="icfo")}, hint="the blocks are read as i, c, f, o"),
+    Case("lstm input gate dropped", {"lstm_cell_step": lstm_cell(cell="f * c_prev + g")}, hint="the input gate is dropped"),
+    Case("lstm output gate missing", {"lstm_cell_step": lstm_cell(hidden="np.tanh(c)")},
+         hint="the output gate is missing"),
+    Case("lstm candidate with sigmoid", {"lstm_cell_step": edit(lstm_cell(), "g = np.tanh(", "g = sigmoid(")},
+         hint="the candidate cell uses sigmoid"),
+    Case("lstm h and c swapped", {"lstm_cell_step": edit(lstm_cell(), "return h, c", "return c, h")},
+         hint="h and c are swapped"),
+    Case("lstm gates interleaved", {"lstm_cell_step": LSTM_CELL.format(
+        i="0::4", f="1::4", c="2::4", o="3::4", cell="f * c_prev + i * g", hidden="o * np.tanh(c)")},
+         hint="the gate blocks are read interleaved"),
+    Case("lstm initial state read as c, h", {"lstm_forward": edit(lstm_forward(), "h, c = (zeros, zeros)",
+                                                                   "c, h = (zeros, zeros)")},
+         hint="initial_state is read as [c, h]"),
+    Case("lstm states returned as c, h", {"lstm_forward": edit(lstm_forward(), "return [output, h, c]",
+                                                                "return [output, c, h]")},
+         hint="the states are returned as [output, c, h]"),
+    Case("lstm returns one state", {"lstm_forward": edit(lstm_forward(), "return [output, h, c]", "return [output, h]")},
+         hint="it must return [output, h, c]"),
+    Case("lstm first step returned", {"lstm_forward": lstm_forward(
+        output="np.stack(outputs, axis=1) if return_sequences else outputs[0]")},
+         hint="the first step is returned instead of the last"),
+    Case("gru reset_after=False ignored", {"gru_cell_step": gru_cell(after="True")}, hint="reset_after=False is ignored"),
+    Case("gru recurrent bias row ignored", {"gru_cell_step": gru_cell(
+        biases="(bias[0], 0 * bias[1]) if reset_after else (bias, np.zeros_like(bias))")},
+         hint="the recurrent bias row bias[1] is ignored"),
+    Case("gru update gate unused", {"gru_cell_step": gru_cell(mix="candidate")}, hint="the update gate is not used"),
+    Case("gru reset gate unused", {"gru_cell_step": edit(
+        gru_cell(), "r = sigmoid(p[:, units:2 * units] + q[:, units:2 * units])", "r = 1.0")},
+         hint="the reset gate is not used"),
+    Case("gru gates z and r swapped", {"gru_cell_step": edit(
+        gru_cell(), GRU_GATES, GRU_GATES.replace("z =", "Z =").replace("r =", "z =").replace("Z =", "r ="))},
+         hint="the blocks are read as r, z, h"),
+    Case("gru sequence read backwards", {"gru_forward": edit(gru_forward(), "x[:, t, :]", "x[:, -1 - t, :]")},
+         hint="the sequence is processed backwards"),
 ]
 
 ALTERNATIVE = [

@@ -1,6 +1,6 @@
 """Assignment a05_deep_bidirectional: wrong, alternative and cheating submissions (see tests/cases/__init__.py)."""
 
-from . import Case
+from . import Case, edit
 
 MAX_SCORE = 20
 MANUAL_POINTS = 0
@@ -74,6 +74,30 @@ WRONG = [
          hint="you returned every step"),
     Case("forget-gate bias left at 0", {"textbook_lstm_weights": WEIGHTS.format(bias="pass")},
          hint="the bias is all zeros"),
+]
+
+MORE_WRONG = [
+    Case("mul computed as a sum", {"bidirectional_forward": edit(bidirectional(), "return forward * backward",
+                                                                  "return forward + backward")},
+         hint="merge_mode=mul is computed as sum"),
+    Case("backward layer with the forward weights", {"bidirectional_forward": edit(
+        bidirectional(), "*backward_weights", "*forward_weights")},
+         hint="the backward layer uses the forward weights"),
+    Case("halves joined along the batch axis", {"bidirectional_forward": edit(bidirectional(), "axis=-1", "axis=0")},
+         hint="the halves are joined along the batch axis"),
+    Case("last steps taken before flipping back", {"bidirectional_forward": edit(
+        bidirectional(align="pass", forward_sequences="True"), 'if merge_mode == "concat"',
+        "if not return_sequences:\n        forward, backward = forward[:, -1], backward[:, -1]\n    if merge_mode == \"concat\"")},
+         hint="the backward sequence is not flipped back"),
+    Case("layer_forward ignored", {"bidirectional_forward": edit(bidirectional(), "layer_forward(", "simple_rnn_forward(")},
+         hint="it ignores layer_forward=lstm_forward"),
+    Case("stack in reverse order", {"stacked_forward": edit(stacked(), "enumerate(layers)", "enumerate(layers[::-1])")},
+         hint="the layers are applied in reverse order"),
+    Case("every layer reads x", {"stacked_forward": edit(stacked(), "simple_rnn_forward(output,", "simple_rnn_forward(x,")},
+         hint="every layer reads the original x"),
+    Case("forget bias in the output gate block", {"textbook_lstm_weights": WEIGHTS.format(bias="bias[9:] = 1.0")},
+         hint="the 1s are in the output gate block"),
+    Case("whole bias 1", {"textbook_lstm_weights": WEIGHTS.format(bias="bias[:] = 1.0")}, hint="the whole bias is 1"),
 ]
 
 ALTERNATIVE = [

@@ -3,6 +3,7 @@
 from . import Case
 
 MAX_SCORE = 20
+TRAINING = "train_classifier"  # the cells after it score the trained model
 
 VOCAB = '''
 def build_char_vocab(words):

@@ -3,6 +3,7 @@
 from . import Case
 
 MAX_SCORE = 20
+TRAINING = "train_language_model"  # the cells after it score the trained model
 
 SEQUENCES = '''
 def make_lm_sequences(lines, token2idx):

@@ -9,6 +9,10 @@ mistake. A function that runs any `rnn_reference` code is refused.
 Hidden test cells are a single call, so the feedback a student receives never contains test
 logic. Importing one assignment's module imports only what it needs: the numpy assignments never
 import TensorFlow.
+
+What several modules need is written once: `_harness.py` (calling student code, comparing, naming
+the mistake, random cases, shape hints, the held-out split) and, for the Keras assignments,
+`_keras.py` (loading Keras, watching it build layers, the trained-model guard).
 """
 
 from ._harness import CheckFailed, UsedReference

@@ -8,6 +8,13 @@ the first one the student's output matches.
 
 Failures are raised as `CheckFailed` (an AssertionError) whose message is written for the
 student; it never contains the reference implementation or this module's source.
+
+Everything two check modules need lives here, once: the random cases (`rng_for`, `uniform`,
+`recurrent_weights`), the shape hints of recurrent outputs, the options of the forward parts, naming
+a mistake (`compare`, `matching_mistakes`), explaining a crash (`call_student_explained`), code that
+student functions may call (`compile_outside`), the held-out split of a data set (`crc32_heldout`) and
+the trained-model guard's reading of the notebook (`notebook_uses_reference`). What needs Keras is in
+`_keras.py`, so that the numpy assignments never import TensorFlow.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import builtins
 import sys
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -140,6 +148,31 @@ def describe_inputs(args: Iterable, kwargs: Mapping) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
+def call_student_explained(fn: Callable, name: str, *args, explain: Callable[[str], str], **kwargs):
+    """call_student, with the message of a failed call (a crash, not implemented) rewritten by `explain`.
+
+    `explain(message)` returns the message to raise instead, e.g. with a likely mistake appended.
+    A call that uses the reference package is refused unchanged.
+    """
+    try:
+        return call_student(fn, name, *args, **kwargs)
+    except UsedReference:
+        raise
+    except CheckFailed as failure:
+        raise CheckFailed(explain(str(failure))) from None
+
+
+def compile_outside(source: str, filename: str, namespace: dict) -> dict:
+    """Run `source` in `namespace` as code of `filename`, not of this package; return the namespace.
+
+    call_student refuses a student function that runs any frame of rnn_reference. A function the
+    check hands to student code (a fake model) or wraps around it (a watch on Keras) is compiled
+    here under a file name of its own, so that calling it is not taken for using the reference.
+    """
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 -- our own source, not the student's
+    return namespace
+
+
 # --------------------------------------------------------------------------------------------
 # Comparing, with mistake models
 # --------------------------------------------------------------------------------------------
@@ -180,6 +213,26 @@ def close(a: np.ndarray, b: np.ndarray, tol: float = 1e-5) -> bool:
     return bool(np.all(np.abs(a - b) <= tol + tol * np.abs(b)))
 
 
+def matching_mistakes(mistakes: Mapping[str, Callable[[], object]], matches: Callable[[object], bool], *,
+                      first: bool = False) -> list[str]:
+    """The hints whose mistake model returns what the student returned (`matches(model())`), in order.
+
+    A mistake model that raises does not apply to the case and matches nothing. With `first`, stop at
+    the first match (the likeliest mistake is listed first).
+    """
+    hints = []
+    for hint, mistaken in mistakes.items():
+        try:
+            answer = mistaken()
+        except Exception:  # a mistake model that does not apply to this case
+            continue
+        if matches(answer):
+            hints.append(hint)
+            if first:
+                break
+    return hints
+
+
 def compare(name: str, got, expected: list[np.ndarray], *, case: str,
             mistakes: Mapping[str, Callable[[], object]] | None = None,
             shape_hints: Mapping[tuple, str] | None = None, tol: float = 1e-5) -> None:
@@ -203,16 +256,15 @@ def compare(name: str, got, expected: list[np.ndarray], *, case: str,
             raise CheckFailed(f"`{name}`: {which} contains NaN or inf.\n  case: {case}")
     if all(close(a, w, tol) for a, w in zip(arrays, expected)):
         return
-    for hint, mistaken in (mistakes or {}).items():
-        try:
-            mistaken_arrays = mistaken()
-        except Exception:  # a mistake model that does not apply to this case
-            continue
+    def same(mistaken_arrays) -> bool:
         if not isinstance(mistaken_arrays, list):
             mistaken_arrays = [mistaken_arrays]
-        if len(mistaken_arrays) == len(arrays) and all(
-                close(a, m, tol) for a, m in zip(arrays, mistaken_arrays)):
-            raise CheckFailed(f"`{name}` returns wrong values. Likely mistake: {hint}.\n  case: {case}")
+        return len(mistaken_arrays) == len(arrays) and all(
+            close(a, m, tol) for a, m in zip(arrays, mistaken_arrays))
+
+    hints = matching_mistakes(mistakes or {}, same, first=True)
+    if hints:
+        raise CheckFailed(f"`{name}` returns wrong values. Likely mistake: {hints[0]}.\n  case: {case}")
     worst = max(float(np.max(np.abs(a - w))) if a.size else 0.0 for a, w in zip(arrays, expected))
     raise CheckFailed(
         f"`{name}` returns wrong values (largest difference {worst:.3g}); no common mistake matches, "
@@ -229,6 +281,99 @@ def rng_for(check_name: str, case_index: int) -> np.random.Generator:
 def uniform(rng: np.random.Generator, shape, scale: float = 1.0, dtype=np.float64) -> np.ndarray:
     """Random weights or inputs in [-scale, scale)."""
     return (rng.uniform(-scale, scale, size=shape)).astype(dtype)
+
+
+def recurrent_weights(rng: np.random.Generator, input_dim: int, units: int, *, blocks: int = 1,
+                      bias_shape: tuple | None = None) -> list[np.ndarray]:
+    """[kernel (input_dim, blocks*units), recurrent_kernel (units, blocks*units), bias], in [-1, 1).
+
+    Keras's layout of `layer.get_weights()`: blocks=1 for SimpleRNN, 4 for LSTM, 3 for GRU; the bias
+    is (blocks*units,) unless `bias_shape` says otherwise (a GRU with reset_after=True: (2, 3*units)).
+    """
+    width = blocks * units
+    return [uniform(rng, (input_dim, width)), uniform(rng, (units, width)), uniform(rng, bias_shape or (width,))]
+
+
+def copies(arrays) -> list[np.ndarray]:
+    """Fresh copies of arrays handed to a student function (which may modify its arguments)."""
+    return [np.array(a, copy=True) for a in arrays]
+
+
+def sigmoid(z):
+    """The logistic function, without overflow warnings for large negative z (a mistake model may meet them)."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def identity(z):
+    return z
+
+
+def require_part(part: str, parts) -> None:
+    """ValueError when a hidden test names a `part` its check does not have (a mistake in the notebook)."""
+    if part not in parts:
+        raise ValueError(f"part must be one of {sorted(parts)}, got {part!r}")
+
+
+# The three parts of a forward-pass check (SimpleRNN in a01, LSTM and GRU in a04): the options each passes.
+FORWARD_PARTS = {
+    "last_step": dict(return_sequences=False, return_state=False),
+    "sequences": dict(return_sequences=True, return_state=False),
+    "state": None,  # return_state=True, with and without return_sequences and initial_state
+}
+
+
+def forward_options(part: str, case_index: int) -> dict:
+    """The return_sequences / return_state options of one case of a forward-pass part."""
+    return dict(FORWARD_PARTS[part] or dict(return_sequences=bool(case_index % 2), return_state=True))
+
+
+def describe_options(options: Mapping) -> str:
+    return ", ".join(f"{k}={v}" for k, v in options.items())
+
+
+BATCH_DROPPED = "did you drop the batch axis? Keep the first axis (batch)"
+
+
+def sequence_shape_hints(expected_shape: tuple) -> dict:
+    """Hints for the wrong shapes of a (batch, units) state or a (batch, timesteps, units) sequence."""
+    hints = {tuple(expected_shape[1:]): BATCH_DROPPED}
+    if len(expected_shape) == 3:
+        batch, timesteps, units = expected_shape
+        hints[(batch, units)] = ("you returned only the last step; with return_sequences=True return the "
+                                 "hidden state of every step, (batch, timesteps, units)")
+        hints[(batch, units, timesteps)] = "the time and units axes are swapped"
+        hints[(timesteps, batch, units)] = "the batch and time axes are swapped: stack the steps along axis 1"
+    return hints
+
+
+def last_step_shape_hints(batch: int, timesteps: int, units: int) -> dict:
+    """Hints for the wrong shapes of the last step, (batch, units), of a return_sequences=False layer."""
+    return {(batch, timesteps, units): "you returned every step; with return_sequences=False return only the "
+                                       "last hidden state, (batch, units)",
+            (units,): BATCH_DROPPED}
+
+
+def forward_shape_hints(expected_shape: tuple, batch: int, timesteps: int, units: int) -> dict:
+    """The shape hints of a forward pass's output: of a sequence or of the last step."""
+    if len(expected_shape) == 3:
+        return sequence_shape_hints(expected_shape)
+    return last_step_shape_hints(batch, timesteps, units)
+
+
+# --------------------------------------------------------------------------------------------
+# Held-out data: what a trained model is scored on, never shipped to students
+# --------------------------------------------------------------------------------------------
+def crc32_heldout(texts: list[str], every: int, units: Callable[[str], Iterable[str]]) -> list[bool]:
+    """Which of `texts` are held out: crc32(text) % every == 0, and every unit of it occurs in training.
+
+    `units(text)` gives what a model must have seen (a06: the characters; a07: the words); a candidate
+    with a unit that only held-out texts contain stays in training, since the model could not read it.
+    The split depends on each text alone, so it is the same on every machine and every run.
+    """
+    candidate = [zlib.crc32(text.encode("utf-8")) % every == 0 for text in texts]
+    seen = {unit for text, held in zip(texts, candidate) if not held for unit in units(text)}
+    return [held and set(units(text)) <= seen for text, held in zip(texts, candidate)]
 
 
 # --------------------------------------------------------------------------------------------

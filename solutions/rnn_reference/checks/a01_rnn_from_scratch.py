@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..simple_rnn import simple_rnn_forward as _forward
-from ._harness import call_student, compare, rng_for, uniform, verify_environment
+from ._harness import (FORWARD_PARTS, call_student, compare, describe_options, forward_options, forward_shape_hints,
+                       recurrent_weights, require_part, rng_for, sequence_shape_hints, sigmoid, uniform,
+                       verify_environment)
 
 N_CASES = 40
 
@@ -18,27 +20,6 @@ def _relu(z):
     return np.maximum(z, 0.0)
 
 
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _weights(rng, input_dim, units):
-    return (uniform(rng, (input_dim, units)), uniform(rng, (units, units)), uniform(rng, (units,)))
-
-
-def _shape_hints(expected_shape):
-    hints = {}
-    if len(expected_shape) >= 2:
-        hints[expected_shape[1:]] = "did you drop the batch axis? Keep the first axis (batch)"
-    if len(expected_shape) == 3:
-        batch, timesteps, units = expected_shape
-        hints[(batch, units)] = ("you returned only the last step; with return_sequences=True "
-                                 "return the hidden state of every step, (batch, timesteps, units)")
-        hints[(batch, units, timesteps)] = "the time and units axes are swapped"
-        hints[(timesteps, batch, units)] = "the batch and time axes are swapped: stack the steps along axis 1"
-    return hints
-
-
 def check_rnn_cell_step(rnn_cell_step) -> None:
     """rnn_cell_step(x_t, h_prev, kernel, recurrent_kernel, bias) equals tanh(x_t Wx + h Wh + b)."""
     verify_environment()
@@ -47,7 +28,7 @@ def check_rnn_cell_step(rnn_cell_step) -> None:
         batch, input_dim, units = (int(v) for v in rng.integers(1, 7, size=3))
         if case_index % 4 == 0:
             input_dim = units  # square kernels: lets a transposed kernel be recognised by value
-        kernel, recurrent_kernel, bias = _weights(rng, input_dim, units)
+        kernel, recurrent_kernel, bias = recurrent_weights(rng, input_dim, units)
         x_t = uniform(rng, (batch, input_dim), 2.0)
         h_prev = uniform(rng, (batch, units))
         expected = _cell(x_t, h_prev, kernel, recurrent_kernel, bias)
@@ -55,7 +36,7 @@ def check_rnn_cell_step(rnn_cell_step) -> None:
                            recurrent_kernel.copy(), bias.copy())
         compare("rnn_cell_step", got, [expected],
                 case=f"batch={batch}, input_dim={input_dim}, units={units}",
-                shape_hints=_shape_hints(expected.shape),
+                shape_hints=sequence_shape_hints(expected.shape),
                 mistakes={
                     "the recurrent kernel is used transposed (h_prev @ recurrent_kernel.T); Keras's layout is "
                     "(units, units) multiplied from the right": lambda: _cell(x_t, h_prev, kernel, recurrent_kernel.T, bias),
@@ -63,7 +44,7 @@ def check_rnn_cell_step(rnn_cell_step) -> None:
                         lambda: _cell(x_t, h_prev, kernel.T, recurrent_kernel, bias),
                     "the bias is missing": lambda: _cell(x_t, h_prev, kernel, recurrent_kernel, 0.0),
                     "the tanh activation is missing": lambda: _cell(x_t, h_prev, kernel, recurrent_kernel, bias, lambda z: z),
-                    "sigmoid is used instead of tanh": lambda: _cell(x_t, h_prev, kernel, recurrent_kernel, bias, _sigmoid),
+                    "sigmoid is used instead of tanh": lambda: _cell(x_t, h_prev, kernel, recurrent_kernel, bias, sigmoid),
                     "relu is used instead of tanh": lambda: _cell(x_t, h_prev, kernel, recurrent_kernel, bias, _relu),
                     "h_prev is ignored (the recurrent term h_prev @ recurrent_kernel is missing)":
                         lambda: _cell(x_t, 0.0 * h_prev, kernel, recurrent_kernel, bias),
@@ -97,7 +78,7 @@ def _mistakes_forward(x, kernel, recurrent_kernel, bias, h0, return_sequences, r
         "the recurrent kernel is used transposed (h @ recurrent_kernel.T)": lambda: run(cell_recurrent=recurrent_kernel.T),
         "the bias is missing": lambda: run(cell_bias=0.0),
         "the tanh activation is missing": lambda: run(activation=lambda z: z),
-        "sigmoid is used instead of tanh": lambda: run(activation=_sigmoid),
+        "sigmoid is used instead of tanh": lambda: run(activation=sigmoid),
         "the sequence is processed backwards": lambda: run(reverse=True),
         "initial_state is ignored (the loop always starts from zeros)": lambda: run(use_h0=False),
     }
@@ -111,25 +92,17 @@ def _mistakes_forward(x, kernel, recurrent_kernel, bias, h0, return_sequences, r
     return hints
 
 
-_PARTS = {
-    "last_step": dict(return_sequences=False, return_state=False),
-    "sequences": dict(return_sequences=True, return_state=False),
-    "state": None,  # return_state=True, with and without return_sequences and initial_state
-}
-
-
 def check_simple_rnn_forward(simple_rnn_forward, part: str = "last_step") -> None:
     """simple_rnn_forward matches Keras's SimpleRNN; `part` is 'last_step', 'sequences' or 'state'."""
     verify_environment()
-    if part not in _PARTS:
-        raise ValueError(f"part must be one of {sorted(_PARTS)}, got {part!r}")
+    require_part(part, FORWARD_PARTS)
     for case_index in range(N_CASES):
         rng = rng_for(f"simple_rnn_forward/{part}", case_index)
         batch, timesteps, input_dim, units = (int(v) for v in rng.integers(1, 7, size=4))
         timesteps += 1  # at least two steps, so "last" and "first" differ
-        kernel, recurrent_kernel, bias = _weights(rng, input_dim, units)
+        kernel, recurrent_kernel, bias = recurrent_weights(rng, input_dim, units)
         x = uniform(rng, (batch, timesteps, input_dim), 1.5)
-        options = dict(_PARTS[part] or dict(return_sequences=bool(case_index % 2), return_state=True))
+        options = forward_options(part, case_index)
         h0 = uniform(rng, (batch, units)) if part == "state" and case_index % 3 != 0 else None
         kwargs = dict(options)
         if h0 is not None:
@@ -139,13 +112,10 @@ def check_simple_rnn_forward(simple_rnn_forward, part: str = "last_step") -> Non
         got = call_student(simple_rnn_forward, "simple_rnn_forward", x.copy(), kernel.copy(),
                            recurrent_kernel.copy(), bias.copy(), **kwargs)
         case = (f"x shape {x.shape}, units={units}, "
-                + ", ".join(f"{k}={v}" for k, v in options.items())
+                + describe_options(options)
                 + (", initial_state given" if h0 is not None else ""))
         compare("simple_rnn_forward", got, expected, case=case,
-                shape_hints=_shape_hints(expected[0].shape) if len(expected[0].shape) == 3 else {
-                    (batch, timesteps, units): "you returned every step; with return_sequences=False "
-                                               "return only the last hidden state, (batch, units)",
-                    (units,): "did you drop the batch axis? Keep the first axis (batch)"},
+                shape_hints=forward_shape_hints(expected[0].shape, batch, timesteps, units),
                 mistakes=_mistakes_forward(x, kernel, recurrent_kernel, bias, h0, **options))
 
 

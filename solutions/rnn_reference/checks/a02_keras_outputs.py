@@ -5,35 +5,31 @@ The expected shapes come from Keras itself: each case builds the real layer on a
 reference's reasoning). The expected model is the reference `build_stacked_model`; the student's
 model is compared with it layer by layer (type, units, return_sequences, Bidirectional wrapping),
 then by output shape and parameter count. Keras is imported inside the check functions.
+
+Part 1 asks for the shapes to be reasoned out, so `keras_output_shapes` scores 0 when it builds a
+Keras layer: the call runs inside `_keras.keras_objects_built()`, which sees every layer built.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import os
-import sys
 
 from ..keras_shapes import RECURRENT, build_stacked_model as _reference_model
-from ._harness import CheckFailed, UsedReference, call_student, rng_for, verify_environment
+from ._harness import (CheckFailed, call_student, call_student_explained, matching_mistakes, require_part, rng_for,
+                       verify_environment)
+from ._keras import keras_objects_built, load_keras
 
 _LABEL = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 _PARTS = ("outputs", "states", "bidirectional")
 N_SHAPE_CASES = 16
 
 
-def _keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
-
-    return keras
-
-
 @functools.lru_cache(maxsize=None)
 def _keras_shapes(layer, units, batch_size, timesteps, input_dim, return_sequences, return_state,
                   bidirectional) -> list[tuple]:
     """The oracle: build the Keras layer on a symbolic input and read the shapes it returns."""
-    keras = _keras()
+    keras = load_keras()
     classes = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
     x = keras.Input(shape=(timesteps, input_dim), batch_size=batch_size)
     built = classes[layer](units, return_sequences=return_sequences, return_state=return_state)
@@ -47,23 +43,6 @@ def _keras_shapes(layer, units, batch_size, timesteps, input_dim, return_sequenc
 # --------------------------------------------------------------------------------------------
 # keras_output_shapes
 # --------------------------------------------------------------------------------------------
-def _keras_objects_created() -> int:
-    """How many Keras layers/objects have been named so far (0 when Keras is not loaded).
-
-    Keras names every new layer through a global counter; if it grows during a call of
-    keras_output_shapes, the student built layers instead of reasoning the shapes out.
-    """
-    if "keras" not in sys.modules:
-        return 0
-    try:
-        from keras.src.backend.common import global_state
-
-        uids = global_state.get_global_attribute("object_name_uids", None)
-        return int(sum(uids.values())) if uids else 0
-    except Exception:  # a Keras without this private counter: the rule is then not enforced
-        return 0
-
-
 def _reasoned(layer, units, b, t, d, rs, st, bi, *, ignore_rs=False, time_always=False, lstm_one_state=False,
               all_two_states=False, state_has_time=False, states_always=False, no_output=False,
               bi_output_single=False, bi_states_once=False, bi_states_doubled=False, swap_batch_time=False,
@@ -161,17 +140,16 @@ def _shape_case(part: str, case_index: int):
 def check_keras_output_shapes(keras_output_shapes, part: str = "outputs") -> None:
     """keras_output_shapes agrees with real Keras layers; part is 'outputs', 'states' or 'bidirectional'."""
     verify_environment()
-    if part not in _PARTS:
-        raise ValueError(f"part must be one of {_PARTS}, got {part!r}")
+    require_part(part, _PARTS)
     for case_index in range(N_SHAPE_CASES):
         layer, units, b, t, d, rs, st, bi = _shape_case(part, case_index)
         expected = _keras_shapes(layer, units, b, t, d, rs, st, bi)
         call = (f"keras_output_shapes({layer!r}, units={units}, batch_size={b}, timesteps={t}, input_dim={d}, "
                 f"return_sequences={rs}, return_state={st}, bidirectional={bi})")
-        before = _keras_objects_created()
-        got = call_student(keras_output_shapes, "keras_output_shapes", layer, units, b, t, d,
-                           return_sequences=rs, return_state=st, bidirectional=bi)
-        if _keras_objects_created() > before:
+        with keras_objects_built() as built:
+            got = call_student(keras_output_shapes, "keras_output_shapes", layer, units, b, t, d,
+                               return_sequences=rs, return_state=st, bidirectional=bi)
+        if built:
             raise CheckFailed("`keras_output_shapes` builds Keras layers to find the shapes. Part 1 asks you to "
                               "reason them out without Keras (the rules of the output list, the states and "
                               f"Bidirectional are enough), so this test scores 0.\n  call: {call}")
@@ -180,8 +158,8 @@ def check_keras_output_shapes(keras_output_shapes, part: str = "outputs") -> Non
             continue
         # several mistakes can give the same shapes (Bidirectional(LSTM) with one state per direction, or
         # with h and c of one direction only): name every one that matches
-        hints = [hint for hint, mistaken in _shape_mistakes(layer, units, b, t, d, rs, st, bi).items()
-                 if mistaken() == shapes]
+        hints = matching_mistakes(_shape_mistakes(layer, units, b, t, d, rs, st, bi),
+                                  lambda mistaken: mistaken == shapes)
         if hints:
             raise CheckFailed(f"`keras_output_shapes` returned {shapes}, Keras returns {expected}. "
                               f"Likely mistake: {'; or '.join(hints)}.\n  call: {call}")
@@ -194,7 +172,7 @@ def check_keras_output_shapes(keras_output_shapes, part: str = "outputs") -> Non
 # --------------------------------------------------------------------------------------------
 def _describe(model) -> tuple[list[dict], list[str]]:
     """(recurrent layer rows, other layer names) of a Keras model, InputLayers skipped."""
-    keras = _keras()
+    keras = load_keras()
     kinds = ((keras.layers.LSTM, "lstm"), (keras.layers.GRU, "gru"), (keras.layers.SimpleRNN, "simple_rnn"))
 
     def kind_of(layer):
@@ -222,7 +200,7 @@ def _describe(model) -> tuple[list[dict], list[str]]:
 
 
 def _compare_models(model, reference, spec) -> None:
-    keras = _keras()
+    keras = load_keras()
     where = f"\n  spec: {spec!r}"
     if not isinstance(model, keras.Model):
         raise CheckFailed(f"`build_stacked_model` returned {type(model).__name__}; it must return the Keras model "
@@ -309,28 +287,26 @@ def _random_spec(part: str, case_index: int) -> dict:
 _MODEL_PARTS = {"stack": 4, "bidirectional": 4}
 
 
+def _explain_unstackable(message: str) -> str:
+    if "expected ndim=3, found ndim=2" not in message:
+        return message
+    return message + ("\n  Likely mistake: a recurrent layer before the last has return_sequences=False, so the next "
+                      "recurrent layer receives (batch, units) instead of a sequence: give every recurrent layer but "
+                      "the last return_sequences=True.")
+
+
 def check_build_stacked_model(build_stacked_model, part: str = "stack") -> None:
     """build_stacked_model builds the spec's layers, in order, with the right return_sequences.
 
     part: 'stack' (unidirectional stacks of 1-3 layers) or 'bidirectional' (some layers wrapped).
     """
     verify_environment()
-    if part not in _MODEL_PARTS:
-        raise ValueError(f"part must be one of {sorted(_MODEL_PARTS)}, got {part!r}")
+    require_part(part, _MODEL_PARTS)
     for case_index in range(_MODEL_PARTS[part]):
         spec = _random_spec(part, case_index)
         reference = _reference_model(copy.deepcopy(spec))
-        try:
-            model = call_student(build_stacked_model, "build_stacked_model", copy.deepcopy(spec))
-        except UsedReference:
-            raise
-        except CheckFailed as err:
-            text = str(err)
-            if "expected ndim=3, found ndim=2" in text:
-                text += ("\n  Likely mistake: a recurrent layer before the last has return_sequences=False, so "
-                         "the next recurrent layer receives (batch, units) instead of a sequence: give every "
-                         "recurrent layer but the last return_sequences=True.")
-            raise CheckFailed(text) from None
+        model = call_student_explained(build_stacked_model, "build_stacked_model", copy.deepcopy(spec),
+                                       explain=_explain_unstackable)
         _compare_models(model, reference, spec)
 
 

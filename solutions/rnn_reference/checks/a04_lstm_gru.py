@@ -17,18 +17,11 @@ from ..gru import gru_cell as _gru_cell
 from ..gru import gru_forward as _gru_forward
 from ..lstm import lstm_cell as _lstm_cell
 from ..lstm import lstm_forward as _lstm_forward
-from ._harness import CheckFailed, call_student, compare, rng_for, uniform, verify_environment
+from ._harness import (BATCH_DROPPED, FORWARD_PARTS, CheckFailed, call_student, compare, describe_options,
+                       forward_options, forward_shape_hints, identity, recurrent_weights, require_part, rng_for,
+                       sigmoid, uniform, verify_environment)
 
 N_CASES = 30
-
-
-def _sigmoid(z):
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
-
-
-def _identity(z):
-    return z
 
 
 def _returns(name: str, got, count: int, what: str) -> None:
@@ -41,13 +34,24 @@ def _returns(name: str, got, count: int, what: str) -> None:
         raise CheckFailed(f"`{name}` returned {len(got)} items; it must return {what}.")
 
 
+def _gate_orders(keras_order: str, described: str) -> dict:
+    """hint -> step keyword arguments, for reading the gate blocks in every order but Keras's."""
+    mistakes = {}
+    for order in permutations(keras_order):
+        order = "".join(order)
+        if order != keras_order:
+            mistakes[f"wrong gate order: the blocks are read as {', '.join(order)}; Keras stores them as "
+                     f"{described}"] = dict(order=order)
+    return mistakes
+
+
 # ============================================================================ LSTM
 _LSTM_ORDER = "ifco"
 _GATE_NAMES = {"i": "input", "f": "forget", "c": "candidate cell", "o": "output"}
 
 
 def _lstm_step(x_t, h, c, kernel, recurrent_kernel, bias, *, order=_LSTM_ORDER, forget=True,
-               input_gate=True, output_gate=True, output_tanh=True, candidate=np.tanh, gate=_sigmoid,
+               input_gate=True, output_gate=True, output_tanh=True, candidate=np.tanh, gate=sigmoid,
                interleaved=False, recurrent=True):
     """One LSTM step as a student might write it; the defaults are Keras's LSTM."""
     units = h.shape[-1]
@@ -74,23 +78,15 @@ def _lstm_cell_mistakes():
         "the tanh on the output is missing: h = o * tanh(c), not o * c": dict(output_tanh=False),
         "the output gate is missing: h = o * tanh(c)": dict(output_gate=False),
         "the candidate cell uses sigmoid; it uses tanh (only the gates i, f, o use sigmoid)":
-            dict(candidate=_sigmoid),
-        "the tanh on the candidate cell is missing": dict(candidate=_identity),
+            dict(candidate=sigmoid),
+        "the tanh on the candidate cell is missing": dict(candidate=identity),
         "the gates use tanh; the gates i, f, o use sigmoid": dict(gate=np.tanh),
         "the gate blocks are read interleaved (every 4th column); Keras stores them side by side: "
         "columns [0:units] are i, [units:2*units] f, [2*units:3*units] c, [3*units:] o": dict(interleaved=True),
         "the recurrent term h_prev @ recurrent_kernel is missing": dict(recurrent=False),
     }
-    for order in permutations(_LSTM_ORDER):
-        order = "".join(order)
-        if order != _LSTM_ORDER:
-            mistakes[f"wrong gate order: the blocks are read as {', '.join(order)}; Keras stores them as "
-                     "i, f, c, o (input, forget, candidate cell, output)"] = dict(order=order)
+    mistakes.update(_gate_orders(_LSTM_ORDER, "i, f, c, o (input, forget, candidate cell, output)"))
     return mistakes
-
-
-def _lstm_weights(rng, input_dim, units):
-    return (uniform(rng, (input_dim, 4 * units)), uniform(rng, (units, 4 * units)), uniform(rng, (4 * units,)))
 
 
 def check_lstm_cell_step(lstm_cell_step) -> None:
@@ -101,7 +97,7 @@ def check_lstm_cell_step(lstm_cell_step) -> None:
         rng = rng_for(name, case_index)
         batch, input_dim, units = (int(v) for v in rng.integers(1, 6, size=3))
         units += 1  # at least two units, so gate blocks and their order can be told apart
-        kernel, recurrent_kernel, bias = _lstm_weights(rng, input_dim, units)
+        kernel, recurrent_kernel, bias = recurrent_weights(rng, input_dim, units, blocks=4)
         x_t = uniform(rng, (batch, input_dim), 1.5)
         h_prev, c_prev = uniform(rng, (batch, units)), uniform(rng, (batch, units), 2.0)
         expected = list(_lstm_cell(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias))
@@ -114,7 +110,7 @@ def check_lstm_cell_step(lstm_cell_step) -> None:
                          for hint, kw in _lstm_cell_mistakes().items()})
         mistakes["the bias is missing"] = lambda: list(_lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, 0.0))
         compare(name, got, expected, case=f"batch={batch}, input_dim={input_dim}, units={units}",
-                shape_hints={(units,): "did you drop the batch axis? Keep the first axis (batch)",
+                shape_hints={(units,): BATCH_DROPPED,
                              (batch, 4 * units): "that is all four gate blocks; h and c have units columns"},
                 mistakes=mistakes)
 
@@ -146,36 +142,12 @@ def _lstm_run(x, kernel, recurrent_kernel, bias, h0, c0, *, return_sequences, re
     return [output, c, h] if swap_states else [output, h, c]
 
 
-def _sequence_shape_hints(expected_shape):
-    hints = {expected_shape[1:]: "did you drop the batch axis? Keep the first axis (batch)"}
-    if len(expected_shape) == 3:
-        batch, timesteps, units = expected_shape
-        hints[(batch, units)] = ("you returned only the last step; with return_sequences=True return the "
-                                 "hidden state of every step, (batch, timesteps, units)")
-        hints[(batch, units, timesteps)] = "the time and units axes are swapped"
-        hints[(timesteps, batch, units)] = "the batch and time axes are swapped: stack the steps along axis 1"
-    return hints
-
-
-def _last_step_shape_hints(batch, timesteps, units):
-    return {(batch, timesteps, units): "you returned every step; with return_sequences=False return only the "
-                                       "last hidden state, (batch, units)",
-            (units,): "did you drop the batch axis? Keep the first axis (batch)"}
-
-
-_PARTS = {
-    "last_step": dict(return_sequences=False, return_state=False),
-    "sequences": dict(return_sequences=True, return_state=False),
-    "state": None,  # return_state=True, with and without return_sequences and initial_state
-}
-
-
 def _forward_case(rng, part, case_index):
     batch, timesteps, input_dim, units = (int(v) for v in rng.integers(1, 6, size=4))
     timesteps += 1  # at least two steps, so "last" and "first" differ
     units += 1
     x = uniform(rng, (batch, timesteps, input_dim), 1.5)
-    options = dict(_PARTS[part] or dict(return_sequences=bool(case_index % 2), return_state=True))
+    options = forward_options(part, case_index)
     with_state = part == "state" and case_index % 3 != 0
     return batch, timesteps, input_dim, units, x, options, with_state
 
@@ -183,13 +155,12 @@ def _forward_case(rng, part, case_index):
 def check_lstm_forward(lstm_forward, part: str = "last_step") -> None:
     """lstm_forward matches Keras's LSTM; `part` is 'last_step', 'sequences' or 'state'."""
     verify_environment()
-    if part not in _PARTS:
-        raise ValueError(f"part must be one of {sorted(_PARTS)}, got {part!r}")
+    require_part(part, FORWARD_PARTS)
     name = "lstm_forward"
     for case_index in range(N_CASES):
         rng = rng_for(f"{name}/{part}", case_index)
         batch, timesteps, input_dim, units, x, options, with_state = _forward_case(rng, part, case_index)
-        kernel, recurrent_kernel, bias = _lstm_weights(rng, input_dim, units)
+        kernel, recurrent_kernel, bias = recurrent_weights(rng, input_dim, units, blocks=4)
         h0 = uniform(rng, (batch, units)) if with_state else None
         c0 = uniform(rng, (batch, units), 2.0) if with_state else None
         kwargs = dict(options)
@@ -226,10 +197,9 @@ def check_lstm_forward(lstm_forward, part: str = "last_step") -> None:
                 lambda: run(swap_states=True))
             mistakes["the final states returned are the initial ones, not the states after the last step"] = (
                 lambda: run(pick="initial"))
-        case = (f"x shape {x.shape}, units={units}, " + ", ".join(f"{k}={v}" for k, v in options.items())
+        case = (f"x shape {x.shape}, units={units}, " + describe_options(options)
                 + (", initial_state given" if with_state else ""))
-        hints = (_sequence_shape_hints(expected[0].shape) if options["return_sequences"]
-                 else _last_step_shape_hints(batch, timesteps, units))
+        hints = forward_shape_hints(expected[0].shape, batch, timesteps, units)
         hints[expected[0].shape[:-1] + (4 * units,)] = ("that is all four gate blocks; the output has units "
                                                          "columns")
         compare(name, got, expected, case=case, shape_hints=hints, mistakes=mistakes)
@@ -258,8 +228,8 @@ def _gru_step(x_t, h, kernel, recurrent_kernel, bias, reset_after, *, order=_GRU
 
     x_proj = x_t @ kernel + input_bias  # (batch, 3*units)
     h_proj = h @ recurrent_kernel + recurrent_bias  # (batch, 3*units)
-    z = _sigmoid(block(x_proj, "z") + block(h_proj, "z"))  # (batch, units)
-    r = _sigmoid(block(x_proj, "r") + block(h_proj, "r")) if use_reset else 1.0
+    z = sigmoid(block(x_proj, "z") + block(h_proj, "z"))  # (batch, units)
+    r = sigmoid(block(x_proj, "r") + block(h_proj, "r")) if use_reset else 1.0
     u_h, b_h = block(recurrent_kernel, "h"), block(recurrent_bias, "h")
     after = reset_after if reset == "keras" else reset == "after"
     if reset == "bias_outside":
@@ -299,20 +269,15 @@ def _gru_cell_mistakes(reset_after):
         "the bias is missing": dict(bias_rows="none"),
         "the reset gate is not used in the candidate state": dict(use_reset=False),
         "the update gate is not used: the new state is the candidate alone": dict(use_update=False),
-        "the candidate state uses sigmoid; it uses tanh (only the gates z, r use sigmoid)": dict(candidate=_sigmoid),
-        "the tanh on the candidate state is missing": dict(candidate=_identity),
+        "the candidate state uses sigmoid; it uses tanh (only the gates z, r use sigmoid)": dict(candidate=sigmoid),
+        "the tanh on the candidate state is missing": dict(candidate=identity),
     })
-    for order in permutations(_GRU_ORDER):
-        order = "".join(order)
-        if order != _GRU_ORDER:
-            mistakes[f"wrong gate order: the blocks are read as {', '.join(order)}; Keras stores them as z, r, h "
-                     "(update gate, reset gate, candidate)"] = dict(order=order)
+    mistakes.update(_gate_orders(_GRU_ORDER, "z, r, h (update gate, reset gate, candidate)"))
     return mistakes
 
 
 def _gru_weights(rng, input_dim, units, reset_after):
-    bias_shape = (2, 3 * units) if reset_after else (3 * units,)
-    return (uniform(rng, (input_dim, 3 * units)), uniform(rng, (units, 3 * units)), uniform(rng, bias_shape))
+    return recurrent_weights(rng, input_dim, units, blocks=3, bias_shape=(2, 3 * units) if reset_after else None)
 
 
 _GRU_CELL_PARTS = {"reset_after_true": True, "reset_after_false": False}
@@ -321,8 +286,7 @@ _GRU_CELL_PARTS = {"reset_after_true": True, "reset_after_false": False}
 def check_gru_cell_step(gru_cell_step, part: str = "reset_after_true") -> None:
     """gru_cell_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=...) returns Keras's h."""
     verify_environment()
-    if part not in _GRU_CELL_PARTS:
-        raise ValueError(f"part must be one of {sorted(_GRU_CELL_PARTS)}, got {part!r}")
+    require_part(part, _GRU_CELL_PARTS)
     reset_after = _GRU_CELL_PARTS[part]
     name = "gru_cell_step"
     for case_index in range(N_CASES):
@@ -342,7 +306,7 @@ def check_gru_cell_step(gru_cell_step, part: str = "reset_after_true") -> None:
         compare(name, got, [expected],
                 case=f"batch={batch}, input_dim={input_dim}, units={units}, "
                      + (f"reset_after={reset_after}" if kwargs else "reset_after not passed (default True)"),
-                shape_hints={(units,): "did you drop the batch axis? Keep the first axis (batch)",
+                shape_hints={(units,): BATCH_DROPPED,
                              (batch, 3 * units): "that is all three blocks; h has units columns"},
                 mistakes=mistakes)
 
@@ -370,8 +334,7 @@ def _gru_run(x, kernel, recurrent_kernel, bias, reset_after, h0, *, return_seque
 def check_gru_forward(gru_forward, part: str = "last_step") -> None:
     """gru_forward matches Keras's GRU, both reset_after settings; `part` is 'last_step', 'sequences' or 'state'."""
     verify_environment()
-    if part not in _PARTS:
-        raise ValueError(f"part must be one of {sorted(_PARTS)}, got {part!r}")
+    require_part(part, FORWARD_PARTS)
     name = "gru_forward"
     for case_index in range(N_CASES):
         rng = rng_for(f"{name}/{part}", case_index)
@@ -409,10 +372,9 @@ def check_gru_forward(gru_forward, part: str = "last_step") -> None:
                 lambda: run(pick="initial"))
         case = (f"x shape {x.shape}, units={units}, "
                 + (f"reset_after={reset_after}" if "reset_after" in kwargs else "reset_after not passed (default True)")
-                + ", " + ", ".join(f"{k}={v}" for k, v in options.items())
+                + ", " + describe_options(options)
                 + (", initial_state given" if with_state else ""))
-        hints = (_sequence_shape_hints(expected[0].shape) if options["return_sequences"]
-                 else _last_step_shape_hints(batch, timesteps, units))
+        hints = forward_shape_hints(expected[0].shape, batch, timesteps, units)
         hints[expected[0].shape[:-1] + (3 * units,)] = "that is all three blocks; the output has units columns"
         compare(name, got, expected, case=case, shape_hints=hints, mistakes=mistakes)
 

@@ -17,7 +17,8 @@ from ..bidirectional import bidirectional_forward as _bidirectional_forward
 from ..lstm import lstm_forward as _lstm_forward
 from ..simple_rnn import simple_rnn_forward as _simple_rnn_forward
 from ..stacked import stacked_forward as _stacked_forward
-from ._harness import CheckFailed, UsedReference, call_student, compare, rng_for, uniform, verify_environment
+from ._harness import (BATCH_DROPPED, CheckFailed, call_student, call_student_explained, compare, copies,
+                       recurrent_weights, require_part, rng_for, uniform, verify_environment)
 
 N_CASES = 30
 MERGE_MODES = ("concat", "sum", "ave", "mul")
@@ -28,14 +29,6 @@ def _merge(forward, backward, merge_mode):
     if merge_mode == "concat":
         return np.concatenate([forward, backward], axis=-1)
     return _ELEMENTWISE[merge_mode](forward, backward)
-
-
-def _rnn_weights(rng, input_dim, units):
-    return [uniform(rng, (input_dim, units)), uniform(rng, (units, units)), uniform(rng, (units,))]
-
-
-def _copy(weights):
-    return [w.copy() for w in weights]
 
 
 # ----------------------------------------------------------------------- bidirectional mistakes
@@ -89,7 +82,7 @@ def _bidirectional_mistakes(x, forward_weights, backward_weights, merge_mode, re
 
 def _bidirectional_shape_hints(expected_shape, merge_mode, batch, timesteps, units):
     lead = expected_shape[:-1]
-    hints = {expected_shape[1:]: "did you drop the batch axis? Keep the first axis (batch)"}
+    hints = {expected_shape[1:]: BATCH_DROPPED}
     if merge_mode == "concat":
         hints[lead + (units,)] = ("that is one direction only; merge_mode=concat joins the forward and backward "
                                   "halves along the last axis, giving 2*units columns")
@@ -116,15 +109,14 @@ _BIDIRECTIONAL_PARTS = ("last_step", "sequences", "merge_modes")
 def check_bidirectional_forward(bidirectional_forward, part: str = "last_step") -> None:
     """bidirectional_forward around a SimpleRNN matches Keras; part 'last_step', 'sequences' or 'merge_modes'."""
     verify_environment()
-    if part not in _BIDIRECTIONAL_PARTS:
-        raise ValueError(f"part must be one of {_BIDIRECTIONAL_PARTS}, got {part!r}")
+    require_part(part, _BIDIRECTIONAL_PARTS)
     name = "bidirectional_forward"
     for case_index in range(N_CASES):
         rng = rng_for(f"{name}/{part}", case_index)
         batch, timesteps, input_dim, units = (int(v) for v in rng.integers(1, 6, size=4))
         timesteps += 1  # at least two steps, so the two ends of the sequence differ
         x = uniform(rng, (batch, timesteps, input_dim), 1.5)
-        forward_weights, backward_weights = _rnn_weights(rng, input_dim, units), _rnn_weights(rng, input_dim, units)
+        forward_weights, backward_weights = recurrent_weights(rng, input_dim, units), recurrent_weights(rng, input_dim, units)
         if part == "merge_modes":
             merge_mode = MERGE_MODES[case_index % 4 - 3]  # sum, ave, mul, concat, ...
             return_sequences = bool(case_index % 3 == 1)
@@ -135,7 +127,7 @@ def check_bidirectional_forward(bidirectional_forward, part: str = "last_step") 
             kwargs["merge_mode"] = merge_mode  # otherwise left at its default, "concat"
         expected = _bidirectional_forward(x, "simple_rnn", forward_weights, backward_weights, merge_mode=merge_mode,
                                           return_sequences=return_sequences)
-        got = call_student(bidirectional_forward, name, x.copy(), _copy(forward_weights), _copy(backward_weights),
+        got = call_student(bidirectional_forward, name, x.copy(), copies(forward_weights), copies(backward_weights),
                            **kwargs)
         case = (f"x shape {x.shape}, units={units}, "
                 + (f"merge_mode={merge_mode!r}" if "merge_mode" in kwargs else "merge_mode not passed (default 'concat')")
@@ -147,17 +139,13 @@ def check_bidirectional_forward(bidirectional_forward, part: str = "last_step") 
 
 
 # ----------------------------------------------------------------------- stacked
-def _call_described(fn, name, description, *args, **kwargs):
-    """call_student, with a crash report naming the inputs by `description` (the layers list is nested)."""
-    try:
-        return call_student(fn, name, *args, **kwargs)
-    except UsedReference:
-        raise
-    except CheckFailed as failure:
-        message, marker, _ = str(failure).partition("\n  on inputs: ")
-        if not marker:
-            raise
-        raise CheckFailed(f"{message}\n  on inputs: {description}") from None
+def _inputs_described(description: str):
+    """A crash report naming the inputs by `description` (the layers list is nested): an `explain` for
+    call_student_explained."""
+    def explain(message: str) -> str:
+        text, marker, _ = message.partition("\n  on inputs: ")
+        return f"{text}\n  on inputs: {description}" if marker else message
+    return explain
 
 
 def _run_stack(x, layers, return_sequences, *, last_step_only=False):
@@ -174,8 +162,7 @@ def _run_stack(x, layers, return_sequences, *, last_step_only=False):
 def check_stacked_forward(stacked_forward, part: str = "last_step") -> None:
     """stacked_forward(x, layers, return_sequences) matches a Sequential of SimpleRNNs; part 'last_step'/'sequences'."""
     verify_environment()
-    if part not in ("last_step", "sequences"):
-        raise ValueError(f"part must be 'last_step' or 'sequences', got {part!r}")
+    require_part(part, ("last_step", "sequences"))
     return_sequences = part == "sequences"
     name = "stacked_forward"
     for case_index in range(N_CASES):
@@ -187,7 +174,7 @@ def check_stacked_forward(stacked_forward, part: str = "last_step") -> None:
             sizes = [input_dim] * (n_layers + 1)
         else:
             sizes = [input_dim] + [int(v) for v in rng.integers(1, 7, size=n_layers)]
-        layers = [_rnn_weights(rng, sizes[k], sizes[k + 1]) for k in range(n_layers)]
+        layers = [recurrent_weights(rng, sizes[k], sizes[k + 1]) for k in range(n_layers)]
         x = uniform(rng, (batch, timesteps, input_dim), 1.5)
         spec = [("simple_rnn", w, {"return_sequences": return_sequences if k == n_layers - 1 else True})
                 for k, w in enumerate(layers)]
@@ -196,7 +183,8 @@ def check_stacked_forward(stacked_forward, part: str = "last_step") -> None:
                                                                        {"return_sequences": False})
         case = (f"x shape {x.shape}, layer sizes (units) {sizes[1:]}, return_sequences={return_sequences}"
                 + ("" if kwargs else " (not passed: default False)"))
-        got = _call_described(stacked_forward, name, case, x.copy(), [_copy(w) for w in layers], **kwargs)
+        got = call_student_explained(stacked_forward, name, x.copy(), [copies(w) for w in layers],
+                                     explain=_inputs_described(case), **kwargs)
         units = sizes[-1]
         mistakes = {
             "the layers after the first read only the previous layer's last state: every layer but the last must "
@@ -215,7 +203,7 @@ def check_stacked_forward(stacked_forward, part: str = "last_step") -> None:
         else:
             hints = {(batch, timesteps, units): "you returned every step; with return_sequences=False the last "
                                                 "layer returns only its last state, (batch, units)"}
-        hints[expected.shape[1:]] = "did you drop the batch axis? Keep the first axis (batch)"
+        hints[expected.shape[1:]] = BATCH_DROPPED
         if n_layers > 1 and timesteps > 1:
             hints[(batch, 1, units)] = ("one time step only: the layers after the first read only the previous "
                                         "layer's last state; every layer but the last must return its whole "
@@ -272,6 +260,13 @@ def check_textbook_lstm_weights(textbook_lstm_weights) -> None:
             mistakes=_textbook_weight_mistakes())
 
 
+def _ignores_layer_forward(message: str) -> str:
+    if " raised " not in message:
+        return message
+    return (f"{message}\n  If your bidirectional_forward always calls simple_rnn_forward, it ignores "
+            "layer_forward=lstm_forward: call layer_forward for both directions.")
+
+
 def check_textbook_bilstm(textbook_bilstm) -> None:
     """textbook_bilstm(x) equals the textbook's Bidirectional(LSTM(3, return_sequences=True)) on random inputs."""
     verify_environment()
@@ -282,15 +277,7 @@ def check_textbook_bilstm(textbook_bilstm) -> None:
         batch, timesteps = int(rng.integers(1, 4)), int(rng.integers(2, 7))
         x = rng.uniform(0.0, 4.5, (batch, timesteps, TEXTBOOK_INPUT_DIM))  # like the textbook's input
         expected = _bidirectional_forward(x, "lstm", weights, weights, return_sequences=True)
-        try:
-            got = call_student(textbook_bilstm, name, x.copy())
-        except UsedReference:
-            raise
-        except CheckFailed as failure:
-            if " raised " not in str(failure):
-                raise
-            raise CheckFailed(f"{failure}\n  If your bidirectional_forward always calls simple_rnn_forward, it ignores "
-                              "layer_forward=lstm_forward: call layer_forward for both directions.") from None
+        got = call_student_explained(textbook_bilstm, name, x.copy(), explain=_ignores_layer_forward)
         weights_0 = textbook_weights(0.0)
         mistakes = {f"the forget-gate bias is 0: {_UNIT_FORGET_BIAS}":
                     lambda: _bidirectional_forward(x, "lstm", weights_0, weights_0, return_sequences=True)}

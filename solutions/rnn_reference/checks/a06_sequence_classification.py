@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import re
-import zlib
 
 import numpy as np
 
 from ..data import build_char_vocab as _build_char_vocab, encode_and_pad as _encode_and_pad, load_char_sentiment
-from ._harness import CheckFailed, UsedReference, call_student, notebook_uses_reference, rng_for, verify_environment
+from ._harness import (CheckFailed, call_student, crc32_heldout, matching_mistakes, require_part, rng_for,
+                       verify_environment)
+from ._keras import load_keras, require_own_trained_model
 
 N_CASES = 30
 HELDOUT_EVERY = 5  # an entry is held out when crc32(text) % 5 == 0 (and its characters occur in training)
@@ -32,9 +33,7 @@ def split_char_sentiment(texts, labels):
     Held out: entries with crc32(text) % HELDOUT_EVERY == 0 whose characters all occur in the
     training entries (a character outside the student's vocabulary could not be encoded).
     """
-    candidate = [zlib.crc32(text.encode("utf-8")) % HELDOUT_EVERY == 0 for text in texts]
-    train_chars = set("".join(t for t, c in zip(texts, candidate) if not c))
-    heldout = [c and set(t) <= train_chars for t, c in zip(texts, candidate)]
+    heldout = crc32_heldout(texts, HELDOUT_EVERY, set)  # a character is a unit the model must have seen
     labels = np.asarray(labels)
     train = ([t for t, h in zip(texts, heldout) if not h], labels[~np.array(heldout)])
     test = ([t for t, h in zip(texts, heldout) if h], labels[np.array(heldout)])
@@ -99,10 +98,10 @@ def check_build_char_vocab(build_char_vocab) -> None:
             raise CheckFailed(f"`build_char_vocab` returned ids that are not ints: {got!r:.200}") from None
         if got == expected:
             continue
-        for hint, mistaken in _vocab_mistakes(words).items():
-            if mistaken() == got:
-                raise CheckFailed(f"`build_char_vocab` returns a wrong vocabulary. Likely mistake: {hint}.\n"
-                                  f"  words: {words!r}\n  got: {got!r}\n  expected: {expected!r}")
+        hints = matching_mistakes(_vocab_mistakes(words), lambda mistaken: mistaken == got, first=True)
+        if hints:
+            raise CheckFailed(f"`build_char_vocab` returns a wrong vocabulary. Likely mistake: {hints[0]}.\n"
+                              f"  words: {words!r}\n  got: {got!r}\n  expected: {expected!r}")
         raise CheckFailed(f"`build_char_vocab` returned {got!r}, expected {expected!r}.\n  words: {words!r}")
 
 
@@ -158,8 +157,7 @@ def check_encode_and_pad(encode_and_pad, part: str = "padding") -> None:
     (words longer than maxlen keep their last maxlen characters).
     """
     verify_environment()
-    if part not in ("padding", "truncating"):
-        raise ValueError(f"part must be 'padding' or 'truncating', got {part!r}")
+    require_part(part, ("padding", "truncating"))
     for case_index in range(N_CASES):
         words, char2idx, maxlen = _encode_case(part, case_index)
         expected = _encode_and_pad(words, char2idx, maxlen)
@@ -182,22 +180,17 @@ def check_encode_and_pad(encode_and_pad, part: str = "padding") -> None:
                               f"Embedding table): use an int dtype such as 'int32'.\n  case: {case}")
         if np.array_equal(got, expected):
             continue
-        for hint, mistaken in _encode_mistakes(words, char2idx, maxlen).items():
-            if np.array_equal(got, mistaken()):
-                raise CheckFailed(f"`encode_and_pad` returns wrong ids. Likely mistake: {hint}.\n  case: {case}\n"
-                                  f"  got:\n{got}\n  expected:\n{expected}")
+        hints = matching_mistakes(_encode_mistakes(words, char2idx, maxlen),
+                                  lambda mistaken: np.array_equal(got, mistaken), first=True)
+        if hints:
+            raise CheckFailed(f"`encode_and_pad` returns wrong ids. Likely mistake: {hints[0]}.\n  case: {case}\n"
+                              f"  got:\n{got}\n  expected:\n{expected}")
         raise CheckFailed(f"`encode_and_pad` returns wrong ids: got\n{got}\n  expected\n{expected}\n  case: {case}")
 
 
 # --- build_classifier -------------------------------------------------------------------------
-def _keras():
-    import keras
-
-    return keras
-
-
 def _probe_classifier(model, vocab_size, maxlen, rng, what):
-    keras = _keras()
+    keras = load_keras()
     if not isinstance(model, keras.Model):
         raise CheckFailed(f"{what} must be a Keras model (keras.Sequential or keras.Model), got {type(model).__name__}.")
     lengths = [1, maxlen, *(int(v) for v in rng.integers(1, maxlen + 1, size=4))]
@@ -264,13 +257,7 @@ def heldout_accuracy(model, char2idx, maxlen) -> float:
 def check_trained_classifier(model, char2idx, maxlen) -> None:
     """The trained model classifies the held-out words with accuracy >= ACCURACY_THRESHOLD."""
     verify_environment()
-    used = notebook_uses_reference()
-    if used:
-        raise UsedReference(f"the notebook uses the reference package ({used}); the model must be trained by your "
-                            "own code on the data in the assignment folder, so this test scores 0.")
-    keras = _keras()
-    if not isinstance(model, keras.Model):
-        raise CheckFailed(f"`model` must be your trained Keras model, got {type(model).__name__}.")
+    require_own_trained_model(model)
     if not isinstance(char2idx, dict) or char2idx.get("<pad>") != 0:
         raise CheckFailed("`char2idx` must be the dict char -> id your model was trained with ('<pad>' = 0).")
     if isinstance(maxlen, bool) or not isinstance(maxlen, (int, np.integer)) or maxlen < 1:

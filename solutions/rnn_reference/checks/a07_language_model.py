@@ -15,12 +15,13 @@
 from __future__ import annotations
 
 import math
-import zlib
 
 import numpy as np
 
 from ..data import load_corpus, make_lm_sequences as _make_lm_sequences, pad_sequences as _pad_sequences
-from ._harness import CheckFailed, UsedReference, call_student, notebook_uses_reference, rng_for, verify_environment
+from ._harness import (CheckFailed, UsedReference, call_student, call_student_explained, compile_outside,
+                       crc32_heldout, matching_mistakes, require_part, rng_for, verify_environment)
+from ._keras import require_own_trained_model
 
 N_CASES = 30
 N_DRAWS = 2000  # draws per sampling case
@@ -36,15 +37,9 @@ def split_corpus(lines) -> tuple[list[str], list[str]]:
     """(training lines, held-out lines): held out are lines with crc32 % HELDOUT_EVERY == 0 whose words
     all occur in the training lines (a held-out word the model never saw could not be scored)."""
     lines = [line.strip() for line in lines if line.strip()]
-    candidates = [line for line in lines if zlib.crc32(line.encode("utf-8")) % HELDOUT_EVERY == 0]
-    chosen = set(candidates)
-    train = [line for line in lines if line not in chosen]
-    vocabulary = {word for line in train for word in line.split()}
-    heldout = []
-    for line in candidates:
-        (heldout if set(line.split()) <= vocabulary else train).append(line)
-    train_set = set(train)
-    return [line for line in lines if line in train_set], heldout
+    heldout = crc32_heldout(lines, HELDOUT_EVERY, str.split)  # a word is a unit the model must have seen
+    return ([line for line, held in zip(lines, heldout) if not held],
+            [line for line, held in zip(lines, heldout) if held])
 
 
 def training_lines() -> list[str]:
@@ -122,9 +117,9 @@ def check_make_lm_sequences(make_lm_sequences) -> None:
         if got == expected:
             continue
         case = f"lines={lines!r}, token2idx={token2idx!r}"
-        for hint, mistaken in _lm_mistakes(lines, token2idx).items():
-            if mistaken() == got:
-                raise CheckFailed(f"`make_lm_sequences` returns wrong samples. Likely mistake: {hint}.\n  case: {case}")
+        hints = matching_mistakes(_lm_mistakes(lines, token2idx), lambda mistaken: mistaken == got, first=True)
+        if hints:
+            raise CheckFailed(f"`make_lm_sequences` returns wrong samples. Likely mistake: {hints[0]}.\n  case: {case}")
         raise CheckFailed(f"`make_lm_sequences` returned {got!r:.300}, expected {expected!r:.300}.\n  case: {case}")
 
 
@@ -252,19 +247,17 @@ def _as_index(value, vocab, p):
 
 
 def _call_with_hints(fn, name, *args, temperature=None):
-    try:
-        return call_student(fn, name, *args)
-    except UsedReference:
-        raise
-    except CheckFailed as err:
-        text = str(err)
+    """call_student, with the likely mistake behind a crash of sample_next."""
+    def explain(text: str) -> str:
         if "do not sum to 1" in text or "sum to 1" in text:
             text += ("\n  Likely mistake: the probabilities passed to the draw do not sum to 1: convert probs to "
                      "float64 and renormalise (q / q.sum()) -- a float32 softmax output sums to 1 only to about 1e-7.")
         elif temperature == 0 and ("division" in text or "NaN" in text or "nan" in text or "zero" in text):
             text += ("\n  Likely mistake: temperature=0 means greedy decoding: return the argmax before dividing by "
                      "the temperature.")
-        raise CheckFailed(text) from None
+        return text
+
+    return call_student_explained(fn, name, *args, explain=explain)
 
 
 _SAMPLE_PARTS = ("greedy", "distribution", "temperature")
@@ -277,8 +270,7 @@ def check_sample_next(sample_next, part: str = "distribution") -> None:
     probs; the same seed gives the same draws) or 'temperature' (T < 1 sharpens, T > 1 flattens).
     """
     verify_environment()
-    if part not in _SAMPLE_PARTS:
-        raise ValueError(f"part must be one of {_SAMPLE_PARTS}, got {part!r}")
+    require_part(part, _SAMPLE_PARTS)
     if part == "greedy":
         for case_index in range(N_CASES):
             rng = rng_for("sample_next/greedy", case_index)
@@ -348,9 +340,7 @@ def make_fake_model(table, context_length, record, np):
         return table(ids)[None, :].astype(np.float32)   # (1, vocab_size), like model.predict
     return model_predict
 '''
-_fake_namespace: dict = {}
-exec(compile(_FAKE_MODEL_SOURCE, "<fake language model>", "exec"), _fake_namespace)
-_make_fake_model = _fake_namespace["make_fake_model"]
+_make_fake_model = compile_outside(_FAKE_MODEL_SOURCE, "<fake language model>", {})["make_fake_model"]
 
 
 def _vocab(rng, size):
@@ -363,7 +353,6 @@ def _context_table(rng, vocab_size, context_length):
     """Probabilities that depend on the whole context, with a clear argmax and no mass on '<pad>'."""
     weights = rng.normal(size=(context_length, vocab_size, vocab_size)) * 2.0
     bias = rng.normal(size=vocab_size)
-    local = {}
     source = '''
 def table(ids):
     logits = bias.copy()
@@ -373,8 +362,7 @@ def table(ids):
     e = np.exp(logits - logits.max())
     return e / e.sum()
 '''
-    exec(compile(source, "<fake language model>", "exec"), {"np": np, "bias": bias, "weights": weights}, local)
-    return local["table"]
+    return compile_outside(source, "<fake language model>", {"np": np, "bias": bias, "weights": weights})["table"]
 
 
 def _expected_context(ids, context_length):
@@ -491,8 +479,7 @@ def check_generate_text(generate_text, part: str = "greedy", sample_next=None) -
     sample_next does not cost the points of generate_text as well.
     """
     verify_environment()
-    if part not in _GENERATE_PARTS:
-        raise ValueError(f"part must be one of {_GENERATE_PARTS}, got {part!r}")
+    require_part(part, _GENERATE_PARTS)
     if part in ("context", "greedy"):
         for case_index in range(12):
             rng = rng_for(f"generate_text/{part}", case_index)
@@ -528,8 +515,7 @@ def check_generate_text(generate_text, part: str = "greedy", sample_next=None) -
         p = np.concatenate([[0.0], rng.dirichlet(np.full(vocab_size - 1, 2.0))])
         p = np.maximum(p, [0.0] + [0.03] * (vocab_size - 1))
         p = p / p.sum()
-        fixed = {}
-        exec(compile("def table(ids):\n    return p\n", "<fake language model>", "exec"), {"p": p}, fixed)
+        fixed = compile_outside("def table(ids):\n    return p\n", "<fake language model>", {"p": p})
         seed_tokens = [idx2token[1]]
         n_tokens = N_DRAWS
         seed = int(rng.integers(2**31))
@@ -585,14 +571,7 @@ def heldout_cross_entropy(model, word2idx, maxlen) -> float:
 def check_trained_language_model(model, word2idx, maxlen) -> None:
     """The trained model's cross-entropy on held-out sentences is below CE_THRESHOLD nats."""
     verify_environment()
-    used = notebook_uses_reference()
-    if used:
-        raise UsedReference(f"the notebook uses the reference package ({used}); the model must be trained by your "
-                            "own code on the data in the assignment folder, so this test scores 0.")
-    import keras  # the student's model is a Keras model; TensorFlow is already loaded by the notebook
-
-    if not isinstance(model, keras.Model):
-        raise CheckFailed(f"`model` must be your trained Keras model, got {type(model).__name__}.")
+    require_own_trained_model(model)  # a Keras model: TensorFlow is already loaded by the notebook
     if not isinstance(word2idx, dict) or word2idx.get("<pad>", 0) != 0:
         raise CheckFailed("`word2idx` must be the dict word -> id your model was trained with ('<pad>' = 0).")
     missing = sorted({w for line in heldout_lines() for w in line.split()} - set(word2idx))
