@@ -176,13 +176,15 @@ GRADERS = ["root", "user"]
 NATIVE = "root" if is_root() else "user"  # the grader this test process is
 
 
+LIMIT_OPTIONS = ["--cell-timeout", str(LIMITS.cell_timeout), "--submission-timeout", str(LIMITS.submission_timeout),
+                 "--memory-mb", str(LIMITS.memory_mb)]  # LIMITS on the command line (limits are in the fingerprint)
+
+
 def grade_as_user(course: Path) -> Summary:
     """`python -m grading grade` run by an unprivileged uid (from root; see _unprivileged.py) on a course it owns."""
     (course / ".home").mkdir()
     chown_tree(course)
-    command = [sys.executable, "-m", "grading", "grade", A, "--workers", "2", "--course", str(course),
-               "--cell-timeout", str(LIMITS.cell_timeout), "--submission-timeout", str(LIMITS.submission_timeout),
-               "--memory-mb", str(LIMITS.memory_mb)]
+    command = [sys.executable, "-m", "grading", "grade", A, "--workers", "2", "--course", str(course), *LIMIT_OPTIONS]
     env = dict(tool_env(), HOME=str(course / ".home"), PYTHONPATH=str(ROOT))
     done = subprocess.run(as_user(command), cwd=course, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stdout + done.stderr[-5000:]
@@ -214,21 +216,36 @@ def running(proc) -> bool:
         return False
 
 
+class Runs:
+    """Each grader's run of the class, made once (by `graded_class` or the comparison, whichever asks
+    first), with every submission's outcome as the run left it (later tests re-grade some)."""
+
+    def __init__(self, tmp_path_factory):
+        self.tmp_path_factory = tmp_path_factory
+        self.runs: dict[str, tuple] = {}
+        self.outcomes: dict[str, dict] = {}
+
+    def get(self, grader: str) -> tuple:
+        if grader not in self.runs:
+            run = grade_class(grader, self.tmp_path_factory)
+            self.runs[grader] = run
+            self.outcomes[grader] = {student: (row["status"], row["score"], row["error"])
+                                     for student, row in rows(run[0]).items()}
+        return self.runs[grader]
+
+
 @pytest.fixture(scope="module")
-def graded_runs():
-    """Each grader's run of the class, made once (by `graded_class` or the comparison, whichever asks first)."""
-    runs: dict[str, tuple] = {}
+def graded_runs(tmp_path_factory):
+    runs = Runs(tmp_path_factory)
     yield runs
-    for course, *_ in runs.values():
+    for course, *_ in runs.runs.values():
         if not str(course).startswith(tempfile.gettempdir() + os.sep + "pytest-"):
             shutil.rmtree(course, ignore_errors=True)
 
 
 @pytest.fixture(scope="module", params=GRADERS)
-def graded_class(request, graded_runs, tmp_path_factory):
-    if request.param not in graded_runs:
-        graded_runs[request.param] = grade_class(request.param, tmp_path_factory)
-    return graded_runs[request.param]
+def graded_class(request, graded_runs):
+    return graded_runs.get(request.param)
 
 
 @pytest.fixture
@@ -333,13 +350,10 @@ def test_no_process_outlives_the_run(graded_class, grader):
                     "tests/test_sandbox_isolation.py checks that a kernel's processes die with it")
 
 
-def test_root_and_user_graders_end_every_submission_the_same_way(graded_runs, tmp_path_factory):
+def test_root_and_user_graders_end_every_submission_the_same_way(graded_runs):
     for name in GRADERS:
-        if name not in graded_runs:
-            graded_runs[name] = grade_class(name, tmp_path_factory)  # skips the root run without root
-    outcome = {name: {student: (row["status"], row["score"], row["error"])
-                      for student, row in rows(graded_runs[name][0]).items()} for name in GRADERS}
-    assert outcome["user"] == outcome["root"]
+        graded_runs.get(name)  # skips without root: there is no root run to compare with
+    assert graded_runs.outcomes["user"] == graded_runs.outcomes["root"]
 
 
 @pytest.mark.parametrize("graded_class", [NATIVE], indirect=True)
@@ -402,7 +416,7 @@ def test_interrupted_run_loses_nothing(tmp_path):
     source, release = notebooks(course)
     for i in range(6):
         submit(course, f"s{i}", A, make_submission(release, source))
-    command = [sys.executable, "-m", "grading", "grade", A, "--workers", "1", "--course", str(course)]
+    command = [sys.executable, "-m", "grading", "grade", A, "--workers", "1", "--course", str(course), *LIMIT_OPTIONS]
     env = tool_env()
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
