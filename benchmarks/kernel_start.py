@@ -29,14 +29,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from grading.forkserver import ForkedKernel, ForkServer  # noqa: E402
-from grading.isolation import default_covers, mode, sandbox_uid  # noqa: E402
+from grading.isolation import default_covers, default_scratch, mode, sandbox_uid  # noqa: E402
 from grading.limits import Limits  # noqa: E402
 from grading.watchdog import kill_sandbox  # noqa: E402
 
 
 def settings_for(how: str, workdir: Path) -> dict:
     return dict(asdict(Limits()), isolation=how, uid=sandbox_uid() if how == "uid" else None, hide=[],
-                keep=[str(ROOT)], cover=[*default_covers(), str(workdir.parent)], give=[str(workdir)], env={})
+                keep=[str(ROOT)], cover=[*default_covers(), str(workdir.parent)], scratch=default_scratch(), give=[str(workdir)],
+                env={})
 
 
 def until_ready(start, workdir: Path) -> float:

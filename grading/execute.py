@@ -18,7 +18,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, List, Unicode
 
 from .course import ROOT
-from .isolation import default_covers, mode, sandbox_uid
+from .isolation import default_covers, default_scratch, mode, sandbox_uid
 from .limits import Limits
 from .provisioner import attach_provisioner
 from .watchdog import Watchdog
@@ -85,6 +85,7 @@ class SandboxedExecute(Execute):
         settings = asdict(limits)
         settings.update(isolation=mode(), uid=sandbox_uid(), hide=list(self.hide), keep=[str(ROOT)],
                         cover=[*default_covers(), os.path.dirname(os.path.abspath(self.workdir))],
+                        scratch=default_scratch(),
                         give=[self.workdir, *([cwd] if cwd else [])],
                         env={"HOME": home, "IPYTHONDIR": os.path.join(home, ".ipython"),
                              "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),

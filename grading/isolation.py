@@ -67,7 +67,8 @@ def isolate(settings: dict, parent: int) -> None:
     """Apply `settings["isolation"]` to this (single-threaded) process; see the module docstring.
 
     Settings read here: isolation (one of MODES), uid (mode "uid"), network, cover (folders shown
-    empty: temporary folders, the grader's home, the temporary course), keep (folders inside those
+    empty: the grader's home, the temporary course), scratch (folders shown empty but writable:
+    /tmp and the like, where other submissions are graded), keep (folders inside those
     that stay visible: the course repository; the Python installation always stays), give (folders
     the kernel may write: its workdir and the notebook's folder) and hide (paths shown empty).
     It also arms the death signal that kills this process when `parent` (the grading worker's
@@ -84,8 +85,8 @@ def isolate(settings: dict, parent: int) -> None:
         for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
                 f.write(text)
-        private_view(libc, settings)
-        _read_only_except(libc, settings.get("give", []))
+        scratch = private_view(libc, settings)
+        _read_only_except(libc, settings.get("give", []), scratch)
         _die_with(parent)
         _become_pid_namespace_init(libc)
         _drop_capabilities(libc)
@@ -140,51 +141,66 @@ def _become_pid_namespace_init(libc) -> None:
     _mount(libc, "proc", "/proc", "proc", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
-def private_view(libc, settings: dict) -> None:
-    """In this process's new mount namespace: cover what the kernel must not see, keep what it needs."""
+def private_view(libc, settings: dict) -> list[str]:
+    """In this process's new mount namespace: cover what the kernel must not see, keep what it needs.
+
+    Returns the scratch folders now covered by a private, writable tmpfs (/tmp and the like).
+    """
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     keep = [p for p in (sys.base_prefix, sys.prefix, *settings.get("keep", []), *settings.get("give", []))
             if os.path.isdir(p)]
-    covers = {blocked_ancestor(p) for p in keep} | set(settings.get("cover", []))
-    cover(libc, [c for c in covers if c and c != "/" and os.path.isdir(c)], keep)
+    covers = {blocked_ancestor(p) for p in keep} | set(settings.get("cover", [])) | set(settings.get("scratch", []))
+    covered = cover(libc, [c for c in covers if c and c != "/" and os.path.isdir(c)], keep,
+                    scratch=settings.get("scratch", []))
     for path in settings.get("hide", []):
         if os.path.isdir(path):
             _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY, "mode=0755")
         elif os.path.isfile(path):
             _mount(libc, "/dev/null", path, None, MS_BIND)
+    return [c for c in covered if c in {os.path.realpath(s) for s in settings.get("scratch", [])}]
 
 
-def cover(libc, folders: list[str], keep: list[str]) -> None:
+def cover(libc, folders: list[str], keep: list[str], scratch: list[str] = ()) -> list[str]:
     """Mount an empty tmpfs over each of `folders`; bind each path of `keep` inside one back at its place.
 
-    Also used by the tests to start a grader as an unprivileged uid in a root-owned checkout.
+    A folder of `scratch` gets a tmpfs anyone may write (mode 1777, like /tmp), the others one only
+    root may. Returns the folders covered (a folder inside another is not covered twice). Also used
+    by the tests to start a grader as an unprivileged uid in a root-owned checkout.
     """
     folders = sorted({os.path.realpath(f) for f in folders})
     folders = [f for f in folders if not any(_inside(f, g) for g in folders if g != f)]
     keep = sorted({os.path.realpath(k) for k in keep})
     keep = [k for k in keep if any(_inside(k, f) for f in folders) and not any(_inside(k, j) for j in keep if j != k)]
     held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep]  # reachable once covered
+    scratch = {os.path.realpath(s) for s in scratch}
     for folder in folders:
-        _mount(libc, "tmpfs", folder, "tmpfs", 0, "mode=0755")
+        _mount(libc, "tmpfs", folder, "tmpfs", 0, "mode=1777" if folder in scratch else "mode=0755")
     for path, fd in held:
         os.makedirs(path, exist_ok=True)
         _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         os.close(fd)
+    return folders
 
 
 def default_covers() -> list[str]:
-    """Folders a kernel sees empty: the temporary folders (other submissions being graded) and the grader's home."""
-    return [os.path.expanduser("~"), tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"]
+    """Folders a kernel sees empty: the grader's home (what the kernel needs of it is bound back)."""
+    return [os.path.expanduser("~")]
 
 
-def _read_only_except(libc, writable: list[str]) -> None:
-    """Every mount read-only, then `writable` bound over itself read-write; /dev/shm a fresh tmpfs."""
+def default_scratch() -> list[str]:
+    """Temporary folders a kernel sees empty but may write (other submissions being graded are there)."""
+    return [tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"]
+
+
+def _read_only_except(libc, writable: list[str], scratch: list[str]) -> None:
+    """Every mount read-only, then `writable` bound over itself read-write, and `scratch` (the private
+    tmpfs over /tmp and the like, not what is bound back inside) writable again."""
     _mount_setattr(libc, "/", set_=MOUNT_ATTR_RDONLY)
     for path in writable:
         _mount(libc, path, path, None, MS_BIND | MS_REC)
         _mount_setattr(libc, path, clear=MOUNT_ATTR_RDONLY)
-    if os.path.isdir("/dev/shm"):
-        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", 0, "mode=1777")
+    for path in scratch:
+        _mount_setattr(libc, path, clear=MOUNT_ATTR_RDONLY, recursive=False)
 
 
 def _become(settings: dict) -> None:
@@ -218,10 +234,10 @@ def _mount(libc, source, target, fstype, flags, data=None) -> None:
            f"mount {source} on {target}")
 
 
-def _mount_setattr(libc, path: str, set_: int = 0, clear: int = 0) -> None:
+def _mount_setattr(libc, path: str, set_: int = 0, clear: int = 0, recursive: bool = True) -> None:
     attr = (ctypes.c_uint64 * 4)(set_, clear, 0, 0)  # struct mount_attr
     _check(libc.syscall(ctypes.c_long(SYS_MOUNT_SETATTR), ctypes.c_int(AT_FDCWD), path.encode(),
-                        ctypes.c_uint(AT_RECURSIVE), attr, ctypes.c_size_t(ctypes.sizeof(attr))),
+                        ctypes.c_uint(AT_RECURSIVE if recursive else 0), attr, ctypes.c_size_t(ctypes.sizeof(attr))),
            f"mount_setattr {path}")
 
 
@@ -259,7 +275,8 @@ def probe() -> dict:
             f.write("secret")
         os.mkdir(own)
         settings = {"isolation": how, "uid": sandbox_uid(), "max_processes": 64, "network": False,
-                    "cover": default_covers(), "hide": [secret], "give": [own], "keep": [tmp]}
+                    "cover": default_covers(), "scratch": default_scratch(), "hide": [secret], "give": [own],
+                    "keep": [tmp]}
         try:
             done = subprocess.run([sys.executable, "-m", "grading.isolation", "probe", json.dumps(settings)],
                                   capture_output=True, text=True, timeout=30,

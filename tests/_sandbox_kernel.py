@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from grading.forkserver import ForkedKernel, ForkServer  # noqa: E402
-from grading.isolation import default_covers, sandbox_uid  # noqa: E402
+from grading.isolation import default_covers, default_scratch, sandbox_uid  # noqa: E402
 from grading.limits import Limits  # noqa: E402
 from grading.watchdog import kill_sandbox  # noqa: E402
 
@@ -49,6 +49,7 @@ for name in ("real_gradebook", "temp_gradebook", "repository_file", "temp_course
     report["write_" + name] = write(paths[name])
 report["write_workdir"] = write(os.path.join(paths["workdir"], "mine"))
 report["write_cwd"] = write(os.path.join(os.getcwd(), "answer.txt"))
+report["write_tmp"] = write(os.path.join("/tmp", paths["marker"]))  # a private /tmp, as a program expects
 report["interfaces"] = sorted(name for _, name in socket.if_nameindex())
 try:
     socket.create_connection(("10.255.255.1", 80), timeout=2).close()
@@ -93,7 +94,8 @@ def main(mode: str) -> dict:
     marker = f"{600 + os.getpid() % 1000}.{time.time_ns() % 10**6}"
     settings = dict(asdict(Limits()), isolation=mode, uid=sandbox_uid() if mode == "uid" else None,
                     hide=[str(course / "submitted"), str(course / "gradebook.db")], keep=[str(course)],
-                    cover=[*default_covers(), str(grade)], give=[str(workdir), str(cwd)], env={})
+                    cover=[*default_covers(), str(grade)], scratch=default_scratch(), give=[str(workdir), str(cwd)],
+                    env={})
     arguments = {**{k: str(v) for k, v in paths.items()}, "workdir": str(workdir), "marker": marker,
                  "grader_pid": os.getpid()}
     server = ForkServer()
@@ -132,6 +134,9 @@ def main(mode: str) -> dict:
         for proc in leftovers():  # never leave one behind, whatever the test finds
             proc.kill()
         report["files_after"] = {name: path.read_text() for name, path in paths.items() if path.is_file()}
+        report["tmp_shared"] = os.path.exists(os.path.join("/tmp", marker))
+        if report["tmp_shared"]:
+            os.unlink(os.path.join("/tmp", marker))
         return report
     finally:
         server.close()

@@ -51,6 +51,7 @@ def check_isolated(report: dict) -> None:
     assert report["files_after"] == {name: f"secret {name}" for name in report["files_after"]}, report
     assert "secret" not in report["grader_root"]
     assert report["write_workdir"] == report["write_cwd"] == "written"
+    assert report["write_tmp"] == "written" and report["tmp_shared"] is False  # its own /tmp
     assert report["interfaces"] == ["lo"] and report["connect"] != "connected"
     assert report["umount"] is False and report["nested_umount"] is False
     assert report["background_after_cleanup"] == 0
@@ -90,6 +91,7 @@ def test_without_isolation_the_same_kernel_reaches_everything():
     assert report["list_submitted"] == ["alice"]
     assert report["files_after"]["temp_gradebook"] == "vandalised"
     assert report["background_after_kernel"] == 1
+    assert report["tmp_shared"] is True
 
 
 def test_the_run_header_says_which_protections_apply():
