@@ -124,8 +124,15 @@ def course(tmp_path_factory):
     folder.mkdir(parents=True)
     nbformat.write(_notebook(), folder / f"{AID}.ipynb")
     # Step 2: the check module (removed again below)
+    from grading.pipeline import grader_key
+
+    keys = {a: grader_key(ROOT, a) for a in ("a01_rnn_from_scratch", AID)}
     check_path = CHECKS / f"{AID}.py"
     check_path.write_text(CHECK_MODULE, encoding="utf-8")
+    # the new checks are part of the new assignment's grader fingerprint, and of no other's: a test
+    # grading another assignment meanwhile is not made to re-grade
+    assert grader_key(ROOT, AID) != keys[AID]
+    assert grader_key(ROOT, "a01_rnn_from_scratch") == keys["a01_rnn_from_scratch"]
     # Step 3: the test cases
     cases_path = course / "tests" / "cases" / f"{AID}.py"
     cases_path.parent.mkdir(parents=True)
