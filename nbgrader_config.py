@@ -16,8 +16,11 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# A whole notebook may train a small model; one cell never needs more than this.
-c.Execute.timeout = 600
+# One cell's time limit, from the grader's one definition of its limits (grading/limits.py), so that
+# nbgrader run by hand, `make grade`, `make check` and the stock comparison agree.
+from grading.limits import Limits  # noqa: E402
+
+c.Execute.timeout = Limits().cell_timeout
 c.Execute.interrupt_on_timeout = True
 
 # Feedback names the mistake but never shows hidden test source or check-code tracebacks.

@@ -152,3 +152,10 @@ def test_a_changed_limit_changes_the_grader_fingerprint():
     assert grader_key(ROOT, "a01_rnn_from_scratch") == key
     for name, value in CHANGED.items():
         assert grader_key(ROOT, "a01_rnn_from_scratch", Limits(**{name: value})) != key, name
+
+
+def test_nbgrader_run_by_hand_gets_the_same_cell_limit():
+    """nbgrader_config.py reads the cell time limit from grading/limits.py, not a number of its own."""
+    from grading.course import load_config
+
+    assert load_config(ROOT).Execute.timeout == Limits().cell_timeout
