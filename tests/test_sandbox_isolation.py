@@ -109,3 +109,23 @@ def test_the_run_header_says_which_protections_apply():
 def test_an_unknown_mode_is_named():
     with pytest.raises(ValueError, match="must be one of uid, userns, none, got 'chroot'"):
         isolation.isolate({"isolation": "chroot"}, os.getppid())
+
+
+@pytest.mark.parametrize("found, expected", [
+    ({"mode": "uid", "separate_uid": True, "hidden": True, "network": True, "read_only": True},
+     "isolation: own uid per worker (running as root), no network, course solutions, submissions and gradebook "
+     "hidden, rlimits, watchdog"),
+    ({"mode": "userns", "hidden": True, "network": True, "read_only": True},
+     "isolation: user namespace (not root), writes only to its own folders, no network, course solutions, "
+     "submissions and gradebook hidden, rlimits, watchdog"),
+    ({"mode": "userns", "error": "unshare(CLONE_NEWUSER): Operation not permitted"},
+     "isolation: rlimits and watchdog only (not root, and unshare(CLONE_NEWUSER): Operation not permitted): "
+     "the notebook can read and write whatever you can, and use the network"),
+    ({"mode": "userns", "hidden": False, "network": False, "read_only": False},
+     "isolation: user namespace (not root), NOT read-only elsewhere, network NOT separated, files NOT hidden, "
+     "rlimits, watchdog"),
+])
+def test_the_header_says_plainly_what_holds(monkeypatch, found, expected):
+    monkeypatch.setattr(isolation, "probe", lambda: found)
+    assert isolation.describe() == expected
+    assert isolation.mode() == ("uid" if isolation.is_root() else "none" if "error" in found else "userns")
