@@ -1,14 +1,20 @@
 """Every assignment round-trips through nbgrader: release, submit, autograde, feedback.
 
-For each assignment, in a temporary copy of the course: the source solutions submitted as a
-student score full marks, the untouched release scores 0, each realistic wrong solution scores
-less with its hint in the feedback, a correct solution written differently scores full marks, and
-a solution that uses the reference scores 0 on those tests. The release and the feedback never
-contain solutions or hidden test code.
+For each assignment of the course manifest, in a temporary copy of the course: the source
+solutions submitted as a student score full marks, the untouched release scores 0, each realistic
+wrong solution scores less with its hint in the feedback, a correct solution written differently
+scores full marks, and a solution that uses the reference scores 0 on those tests. The release and
+the feedback never contain solutions or hidden test code.
+
+Training is what takes the time (a06, a07). A wrong case that leaves the training cell alone
+(tests/cases/__init__.py, TRAINING) is submitted with that cell as released, not trained: it must
+then lose points on a cell before the training cell, where its mistake is. The solution, the
+alternative, the cheat and the wrong trainings are trained and graded in full.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -19,17 +25,17 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from cases import for_assignment
+from cases import for_assignment, trains, training_cell
 from conftest import ROOT, tool_env
-from submissions import make_submission, submit
+from rnn_course.manifest import load
+from submissions import graded_cells_before, make_submission, submit
 
 sys.path.insert(0, str(ROOT))
 from grading import stock  # noqa: E402
 from grading.pipeline import grade_assignment  # noqa: E402
-from grading.course import assignment_ids  # noqa: E402
 
 pytestmark = pytest.mark.grading
-ASSIGNMENTS = assignment_ids()
+ASSIGNMENTS = [a.id for a in load().assignments]
 
 
 def slug(text: str) -> str:
@@ -49,7 +55,11 @@ def graded(request, tmp_path_factory):
     students = {"solution": make_submission(release, source),
                 "blank": nbformat.read(release, as_version=4)}
     cases = for_assignment(assignment)
-    for kind, kind_cases in (("wrong", cases.WRONG), ("alt", cases.ALTERNATIVE), ("cheat", cases.CHEAT)):
+    untrained = () if training_cell(cases) is None else (training_cell(cases),)
+    for case in cases.WRONG:  # a wrong function needs no trained model to be named
+        students[f"wrong_{slug(case.name)}"] = make_submission(
+            release, source, case.overrides, unsolved=() if trains(case, cases) else untrained)
+    for kind, kind_cases in (("alt", cases.ALTERNATIVE), ("cheat", cases.CHEAT)):
         for case in kind_cases:
             students[f"{kind}_{slug(case.name)}"] = make_submission(release, source, case.overrides)
     for student, nb in students.items():
@@ -97,12 +107,17 @@ def test_blank_release_scores_zero(graded):
 
 def test_wrong_solutions_lose_points_and_get_the_hint(graded):
     assignment, course, scores = graded
-    cases = for_assignment(assignment).WRONG
-    assert len(cases) >= 5, "every numeric assignment needs at least five realistic wrong solutions"
-    for case in cases:
+    module = for_assignment(assignment)
+    assert len(module.WRONG) >= 5, "every numeric assignment needs at least five realistic wrong solutions"
+    before_training = graded_cells_before(course / "exercises" / assignment / f"{assignment}.ipynb",
+                                          training_cell(module))
+    for case in module.WRONG:
         student = f"wrong_{slug(case.name)}"
         score, max_score, cells = scores[student]
         assert score < max_score - manual_points(cells), f"{case.name!r} scored full marks"
+        if not trains(case, module):  # not trained: the points must be lost where the mistake is
+            lost = [name for name in before_training if not cells[name][2] and cells[name][0] < cells[name][1]]
+            assert lost, f"{case.name!r} lost no points before the training cell"
         text = feedback(course, student, assignment)
         assert case.hint in text, f"{case.name!r}: feedback does not say {case.hint!r}"
 
@@ -126,15 +141,19 @@ def test_using_the_reference_scores_zero(graded):
 
 def test_release_has_no_solutions_or_hidden_tests(graded):
     assignment, course, _ = graded
-    released = (course / "release" / assignment / f"{assignment}.ipynb").read_text()
+    release = course / "release" / assignment / f"{assignment}.ipynb"
+    raw = release.read_text()
+    # the cells' own text too: in the file's JSON a line with quotes is escaped and would never match
+    released = "\n".join(cell.source for cell in nbformat.read(release, as_version=4).cells)
     source = nbformat.read(course / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
-    assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
-    assert "rnn_reference" not in released
+    assert "BEGIN SOLUTION" not in raw and "HIDDEN TESTS" not in raw
+    assert "rnn_reference" not in raw
     for cell in source.cells:
         for region in re.findall(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)### END", cell.source, re.S):
             for line in region.splitlines():
                 if len(line.strip()) > 12:
-                    assert line.strip() not in released, f"solution or hidden test line leaked: {line!r}"
+                    assert line.strip() not in raw and line.strip() not in released, \
+                        f"solution or hidden test line leaked: {line!r}"
 
 
 def test_feedback_hides_hidden_tests(graded):
@@ -146,9 +165,10 @@ def test_feedback_hides_hidden_tests(graded):
     assert hidden_lines
     for student in ("solution", "blank", *(f"wrong_{slug(c.name)}" for c in for_assignment(assignment).WRONG)):
         text = feedback(course, student, assignment)
+        shown = html.unescape(re.sub(r"<[^>]+>", "", text))  # the page's text: highlighted code is split by tags
         assert "HIDDEN TESTS" not in text
         for line in hidden_lines:
-            assert line not in text, f"feedback for {student} shows hidden test code: {line!r}"
+            assert line not in text and line not in shown, f"feedback for {student} shows hidden test code: {line!r}"
         assert "_harness.py" not in text and "rnn_reference/checks" not in text
         assert not re.search(r"""<(script|link)[^>]*(src|href)=["']?(https?:)?//""", text), \
             f"{student}: feedback loads a script or stylesheet from the internet"
