@@ -150,7 +150,7 @@ def autograde_preprocessors(config, restore: bool = True) -> tuple[list, list]:
     from traitlets.utils.importstring import import_item
 
     def is_execute(item) -> bool:
-        if item in (SANDBOXED_EXECUTE, "grading.sandbox.SandboxedExecute"):
+        if item == SANDBOXED_EXECUTE:
             return False
         try:
             cls = import_item(item) if isinstance(item, str) else item

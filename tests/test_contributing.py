@@ -124,7 +124,7 @@ def course(tmp_path_factory):
     folder.mkdir(parents=True)
     nbformat.write(_notebook(), folder / f"{AID}.ipynb")
     # Step 2: the check module (removed again below)
-    from grading.pipeline import grader_key
+    from grading.ledger import grader_key
 
     keys = {a: grader_key(ROOT, a) for a in ("a01_rnn_from_scratch", AID)}
     check_path = CHECKS / f"{AID}.py"

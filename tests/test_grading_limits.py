@@ -145,7 +145,7 @@ def test_make_check_and_stock_use_the_graders_cell_limit(monkeypatch, tmp_path):
 
 
 def test_a_changed_limit_changes_the_grader_fingerprint():
-    from grading.pipeline import grader_key
+    from grading.ledger import grader_key
 
     key = grader_key(ROOT, "a01_rnn_from_scratch", Limits())
     assert grader_key(ROOT, "a01_rnn_from_scratch", Limits()) == key

@@ -375,7 +375,7 @@ def test_a_result_is_recorded_whole_or_not_at_all(graded_class, tmp_path, monkey
     """A failure while one submission's grades are written leaves the gradebook as it was."""
     from nbgrader.preprocessors import SaveAutoGrades
 
-    from grading.pipeline import record
+    from grading.gradebook import record
     from grading.worker import Result
 
     graded, _, _, _ = graded_class

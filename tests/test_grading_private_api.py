@@ -1,9 +1,9 @@
 """Where the grader leans on nbgrader, nbconvert or SQLAlchemy beyond their public API, a test here fails
 loudly when that changes.
 
-- `pipeline._save_auto_grades` drives nbgrader's SaveAutoGrades through the coordinator's open gradebook:
+- `grading.gradebook._save_auto_grades` drives nbgrader's SaveAutoGrades through the coordinator's open gradebook:
   it must write exactly what stock `SaveAutoGrades.preprocess` writes.
-- `pipeline._one_commit` shadows the session's `commit`: a `record` must commit once, and only then.
+- `grading.gradebook._one_commit` shadows the session's `commit`: a `record` must commit once, and only then.
 - `feedback.widgets_filter` keys HTMLExporter's output-type filter itself: widget outputs must render as
   HTMLExporter renders them.
 """
@@ -29,7 +29,7 @@ from conftest import ROOT
 from submissions import grade_id
 
 sys.path.insert(0, str(ROOT))
-from grading import pipeline, stock  # noqa: E402
+from grading import gradebook as records, stock  # noqa: E402
 from grading.feedback import CachedHTMLExporter  # noqa: E402
 from grading.worker import Result  # noqa: E402
 
@@ -43,7 +43,7 @@ def template(tmp_path_factory):
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(ROOT / "exercises" / A, course / "exercises" / A)
     stock.release([A], root=course)
-    db = pipeline.template_gradebook(course, A)
+    db = records.template_gradebook(course, A)
     nb = nbformat.read(course / "release" / A / f"{A}.ipynb", as_version=4)
     for cell in nb.cells:
         if grade_id(cell) == "rnn_cell_step":
@@ -80,8 +80,8 @@ def test_save_auto_grades_writes_what_stock_nbgrader_writes(template, tmp_path):
     SaveAutoGrades().preprocess(copy.deepcopy(nb), resources)
     ours_url = gradebook(tmp_path, db, "ours.db")
     with Gradebook(ours_url) as gb:
-        with pipeline._one_commit(gb):
-            pipeline._save_auto_grades(gb, copy.deepcopy(nb), Result(A, "alice", "graded"))
+        with records._one_commit(gb):
+            records._save_auto_grades(gb, copy.deepcopy(nb), Result(A, "alice", "graded"))
     stock, ours = written(stock_url), written(ours_url)
     assert ours == stock
     # not a vacuous comparison: full and zero scores, answered and unanswered solution cells
@@ -102,7 +102,7 @@ def test_recording_a_result_commits_once(template, tmp_path):
         gb.update_or_create_student("bob")  # nbgrader commits after each change...
         assert len(commits) == 1
         commits.clear()
-        pipeline.record(tmp_path, Result(A, "alice", "graded", notebook=nbformat.writes(nb),
+        records.record(tmp_path, Result(A, "alice", "graded", notebook=nbformat.writes(nb),
                                          feedback_html="<html></html>"), gb)
         assert len(commits) == 1  # ...but a whole result is written in one commit
         assert "commit" not in vars(gb.db)  # and the session's own commit is back
