@@ -315,8 +315,11 @@ def _probe_child(settings: dict) -> dict:
     return found
 
 
-def describe() -> str:
-    """One line for the run's header: which protections the kernels get on this machine."""
+def describe(keep_network: bool = False) -> str:
+    """One line for the run's header: which protections the kernels get on this machine.
+
+    `keep_network` is the `network` limit: the kernels then keep the network, and the line says so.
+    """
     found = probe()
     if "error" in found and found["mode"] == "uid":
         return f"isolation: own uid per worker, rlimits, watchdog (root, but namespaces failed: {found['error']})"
@@ -329,7 +332,9 @@ def describe() -> str:
         reason = found.get("error", "user namespaces are not available")
         return (f"isolation: rlimits and watchdog only (not root, and {reason}): the notebook can read and write "
                 "whatever you can, and use the network")
-    parts += ["no network" if found.get("network") else "network NOT separated",
+    network = ("network kept (--network)" if keep_network
+               else "no network" if found.get("network") else "network NOT separated")
+    parts += [network,
               "course solutions, submissions and gradebook hidden" if found.get("hidden") else "files NOT hidden",
               "rlimits", "watchdog"]
     return "isolation: " + ", ".join(parts)

@@ -29,7 +29,7 @@ class Limits:
     max_output_kb: int = _limit(512, "text output kept per cell; the rest is dropped, with a note", "KB")
     max_stream_mb: int = _limit(8, "stdout+stderr a kernel may write in all; the rest is dropped at the "
                                    "source", "MB")
-    network: bool = _limit(False, "keep the network (and skip the network namespace; root only)")
+    network: bool = _limit(False, "keep the network (the kernel gets no network namespace)")
 
     def __post_init__(self):
         for f in fields(self):

@@ -83,7 +83,7 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
             summary.skipped += 1
         else:
             todo.append(student)
-    isolation = isolation_summary()
+    isolation = isolation_summary(limits.network)
     print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade, {summary.skipped} unchanged "
           f"(--force re-grades); {isolation}", file=sys.stderr)
     summary.log_path = root / "reports" / assignment / "grading.log"

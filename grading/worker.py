@@ -292,6 +292,6 @@ def _name_failure(outcome: dict) -> str:
     return "nbgrader could not grade it: " + (last[-1][:300] if last else "see the log")
 
 
-def isolation_summary() -> str:
+def isolation_summary(keep_network: bool = False) -> str:
     """One line saying which protections are active on this machine (probed: see isolation.describe)."""
-    return describe()
+    return describe(keep_network)

@@ -129,3 +129,11 @@ def test_the_header_says_plainly_what_holds(monkeypatch, found, expected):
     monkeypatch.setattr(isolation, "probe", lambda: found)
     assert isolation.describe() == expected
     assert isolation.mode() == ("uid" if isolation.is_root() else "none" if "error" in found else "userns")
+
+
+def test_the_header_says_when_the_network_limit_keeps_the_network(monkeypatch):
+    found = {"mode": "userns", "hidden": True, "network": True, "read_only": True}
+    monkeypatch.setattr(isolation, "probe", lambda: found)
+    assert "no network" in isolation.describe()
+    kept = isolation.describe(keep_network=True)
+    assert "network kept (--network)" in kept and "no network" not in kept
