@@ -14,6 +14,7 @@ trained models of the solution, the alternative and the cheat.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -30,6 +31,12 @@ from submissions import run_notebook, source_notebook
 ASSIGNMENTS = load().assignments
 IDS = [a.id for a in ASSIGNMENTS]
 NUMPY_ONLY = [a.id for a in ASSIGNMENTS if not a.uses_tensorflow]
+
+
+@functools.lru_cache(maxsize=None)
+def solution_run(assignment: str):
+    """The source solutions, up to the training cell: run once, read by several tests (never changed)."""
+    return run_notebook(assignment, stop_at=training_cell(for_assignment(assignment)))
 
 
 def run_case(assignment: str, case):
@@ -58,7 +65,7 @@ def test_every_assignment_has_cases():
 @pytest.mark.parametrize("assignment", IDS)
 def test_points_add_up(assignment):
     cases = for_assignment(assignment)
-    run = run_notebook(assignment, stop_at=training_cell(cases))
+    run = solution_run(assignment)
     total = sum(points for points, _ in run.results.values())
     assert total == cases.MAX_SCORE == load().assignment(assignment).points and total % 10 == 0
     assert run.manual_points() == getattr(cases, "MANUAL_POINTS", 0)
@@ -66,7 +73,7 @@ def test_points_add_up(assignment):
 
 @pytest.mark.parametrize("assignment", IDS)
 def test_source_solutions_pass_every_test(assignment):
-    run = run_notebook(assignment, stop_at=training_cell(for_assignment(assignment)))
+    run = solution_run(assignment)
     assert not run.failures()
     assert run.score() == run.autograded_max() - sum(run.results[gid][0] for gid in run.not_run())
 
@@ -89,7 +96,7 @@ def test_only_the_trained_model_is_graded_after_the_training_cell(assignment):
         meta = later.metadata.get("nbgrader", {})
         assert not meta.get("solution"), f"{meta.get('grade_id')}: a solution cell after the training cell"
         assert re.search(r"\bmodel\b", later.source), f"{meta.get('grade_id')} does not read the trained model"
-    skipped = run_notebook(assignment, stop_at=cell).not_run()
+    skipped = solution_run(assignment).not_run()
     assert skipped == {c.metadata["nbgrader"]["grade_id"] for c in after if c.metadata.get("nbgrader", {}).get("grade")}
 
 
