@@ -15,6 +15,7 @@ import contextlib
 import copy
 import os
 import re
+import shutil
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -186,3 +187,15 @@ def run_notebook(assignment: str, overrides: dict[str, str] | None = None, *, bl
     if stop_at is not None and not stopped:
         raise KeyError(f"{assignment} has no cell {stop_at!r} to stop at")
     return Run(results, namespace)
+
+
+def released_course(folder: Path, assignment: str) -> Path:
+    """A course in `folder` with one assignment: the course's nbgrader configuration, the exercise, and
+    its release, as an instructor has it before collecting submissions."""
+    from conftest import ROOT
+    from grading import stock
+
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    shutil.copytree(ROOT / "exercises" / assignment, folder / "exercises" / assignment)
+    stock.release([assignment], root=folder)
+    return folder

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,10 +27,9 @@ from nbgrader.api import Gradebook
 from cases import for_assignment, trains, training_cell
 from conftest import ROOT, tool_env
 from rnn_course.manifest import load
-from submissions import graded_cells_before, make_submission, submit
+from submissions import graded_cells_before, make_submission, released_course, submit
 
 sys.path.insert(0, str(ROOT))
-from grading import stock  # noqa: E402
 from grading.pipeline import grade_assignment  # noqa: E402
 
 pytestmark = pytest.mark.grading
@@ -47,9 +45,7 @@ def graded(request, tmp_path_factory):
     """A temporary course in which every kind of submission of one assignment has been graded."""
     assignment = request.param
     course = tmp_path_factory.mktemp(assignment)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "exercises" / assignment, course / "exercises" / assignment)
-    stock.release([assignment], root=course)
+    released_course(course, assignment)
     source = course / "exercises" / assignment / f"{assignment}.ipynb"
     release = course / "release" / assignment / f"{assignment}.ipynb"
     students = {"solution": make_submission(release, source),

@@ -12,10 +12,11 @@ import sys
 
 import pytest
 
+from submissions import released_course
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
-from grading import pipeline, stock  # noqa: E402
+from grading import pipeline  # noqa: E402
 from grading.limits import Limits  # noqa: E402
 from grading.worker import Result  # noqa: E402
 
@@ -39,9 +40,7 @@ def fake_job(job) -> Result:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = tmp_path_factory.mktemp("log")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "exercises" / A, course / "exercises" / A)
-    stock.release([A], root=course)
+    released_course(course, A)
     for student in ("crash", "named", "nofeedback"):
         folder = course / "submitted" / student / A
         folder.mkdir(parents=True)

@@ -30,10 +30,9 @@ from nbgrader.api import Gradebook
 
 from _unprivileged import GRADER_UID, as_user, chown_tree
 from conftest import ROOT, tool_env
-from submissions import grade_id, make_submission, submit
+from submissions import grade_id, make_submission, released_course, submit
 
 sys.path.insert(0, str(ROOT))
-from grading import stock  # noqa: E402
 from grading.isolation import is_root  # noqa: E402
 from grading.limits import Limits  # noqa: E402
 from grading.pipeline import Summary, grade_assignment  # noqa: E402
@@ -52,10 +51,7 @@ def harmful(code: str) -> dict[str, str]:
 
 
 def new_course(tmp: Path) -> Path:
-    shutil.copy(ROOT / "nbgrader_config.py", tmp)
-    shutil.copytree(ROOT / "exercises" / A, tmp / "exercises" / A)
-    stock.release([A], root=tmp)
-    return tmp
+    return released_course(tmp, A)
 
 
 def notebooks(course: Path):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
 import sys
 
 import nbformat
@@ -26,10 +25,10 @@ from nbgrader.preprocessors import SaveAutoGrades
 from sqlalchemy import event
 
 from conftest import ROOT
-from submissions import grade_id
+from submissions import grade_id, released_course
 
 sys.path.insert(0, str(ROOT))
-from grading import gradebook as records, stock  # noqa: E402
+from grading import gradebook as records  # noqa: E402
 from grading.feedback import CachedHTMLExporter  # noqa: E402
 from grading.worker import Result  # noqa: E402
 
@@ -40,9 +39,7 @@ A = "a01_rnn_from_scratch"
 def template(tmp_path_factory):
     """A gradebook holding a01's source cells, and a01's released notebook, answered and 'executed'."""
     course = tmp_path_factory.mktemp("private")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "exercises" / A, course / "exercises" / A)
-    stock.release([A], root=course)
+    released_course(course, A)
     db = records.template_gradebook(course, A)
     nb = nbformat.read(course / "release" / A / f"{A}.ipynb", as_version=4)
     for cell in nb.cells:
