@@ -82,7 +82,7 @@ TRAIN_X = np.array([[[0.1, 4.2, 1.5, 1.1, 2.8], [1.0, 3.1, 2.5, 0.7, 1.1], [0.3,
 # Bidirectional(LSTM(3, return_sequences=True, return_state=True, kernel/recurrent Constant(0.1),
 # bias_initializer=Constant(0))): each row is [forward h_t x3 | backward h_t x3], t = 0..3.
 TEXTBOOK_HIDDEN_STATES = np.array([[[0.3590648] * 3 + [0.70387346] * 3, [0.5511133] * 3 + [0.5886358] * 3,
-                                    [0.5911575] * 3 + [0.39516988] * 3, [0.6303139] * 3 + [0.21942243] * 3]])
+                                    [0.5911575] * 3 + [0.39516988] * 3, [0.6303138] * 3 + [0.21942243] * 3]])
 # What the same layer gives with the forget-gate bias at 0 (unit_forget_bias=False), computed here.
 FORGET_BIAS_0_HIDDEN_STATES = np.array([[[0.35906470] * 3 + [0.66263157] * 3, [0.52435625] * 3 + [0.54415113] * 3,
                                          [0.53954428] * 3 + [0.36710599] * 3, [0.56505501] * 3 + [0.21942246] * 3]])
