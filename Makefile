@@ -34,7 +34,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install book release serve test check grade bench clean
+.PHONY: help install toc book release serve test check grade bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -68,7 +68,11 @@ install: $(STAMP) $(MATHJAX)  ## create .venv and install the pinned environment
 release: $(STAMP)  ## generate every student notebook from exercises/ into release/
 	$(BIN)/python -m grading release
 
+toc: $(STAMP)  ## write _toc.yml from course.yml (make book stops when it is out of date)
+	$(BIN)/python -m rnn_course toc > _toc.yml.tmp && mv _toc.yml.tmp _toc.yml
+
 book: release $(MATHJAX)  ## execute every chapter and build the website into _build/html
+	$(BIN)/python -m rnn_course toc --check
 	$(BIN)/jupyter-book build . -W --keep-going
 
 serve:  ## serve the built website on http://localhost:8000

@@ -1,4 +1,5 @@
-"""`python -m rnn_course toc`: print the _toc.yml that course.yml implies (`> _toc.yml` to write it)."""
+"""`python -m rnn_course toc`: print the _toc.yml that course.yml implies (`make toc` writes it);
+`python -m rnn_course toc --check`: exit 1 when _toc.yml disagrees with course.yml (`make book` runs it)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import sys
 
 import yaml
 
-from .manifest import load
+from .manifest import MANIFEST, load
+
+TOC = MANIFEST.parent / "_toc.yml"
 
 HEADER = ("# Table of contents: https://jupyterbook.org/v1/structure/toc.html\n"
-          "# Generated from course.yml by `python -m rnn_course toc > _toc.yml`: edit course.yml, not this file.\n")
+          "# Generated from course.yml by `make toc` (python -m rnn_course toc): edit course.yml, not this file.\n")
 
 
 def toc_text() -> str:
@@ -17,11 +20,16 @@ def toc_text() -> str:
 
 
 def main(argv: list[str]) -> int:
-    if argv != ["toc"]:
-        print(__doc__, file=sys.stderr)
-        return 2
-    sys.stdout.write(toc_text())
-    return 0
+    if argv == ["toc"]:
+        sys.stdout.write(toc_text())
+        return 0
+    if argv == ["toc", "--check"]:  # what `make book` runs first: a stale _toc.yml stops the build
+        if TOC.is_file() and TOC.read_text(encoding="utf-8") == toc_text():
+            return 0
+        print(f"{TOC} disagrees with course.yml: run `make toc` and commit _toc.yml", file=sys.stderr)
+        return 1
+    print(__doc__, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

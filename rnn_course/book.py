@@ -214,7 +214,7 @@ def check_chapter_numbers(app: Sphinx, env: BuildEnvironment) -> None:
         if built != (chapter.number,):
             shown = ".".join(map(str, built)) if built else "no number"
             logger.warning(f"{chapter.slug} is chapter {chapter.number} in {MANIFEST_NAME} but the book "
-                           f"numbers it {shown}: regenerate _toc.yml (python -m rnn_course toc > _toc.yml)")
+                           f"numbers it {shown}: regenerate _toc.yml (make toc)")
 
 
 def setup(app: Sphinx) -> dict:

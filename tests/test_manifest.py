@@ -25,7 +25,7 @@ ASSIGNMENTS = [pytest.param(a, id=a.id) for a in COURSE.assignments]
 
 def test_toc_is_generated_from_the_manifest():
     assert (ROOT / "_toc.yml").read_text(encoding="utf-8") == toc_text(), (
-        "_toc.yml disagrees with course.yml: run `.venv/bin/python -m rnn_course toc > _toc.yml`")
+        "_toc.yml disagrees with course.yml: run `make toc` and commit _toc.yml")
 
 
 def test_every_chapter_file_is_in_the_manifest_and_titled_as_it_says():
@@ -120,3 +120,17 @@ def test_grading_lists_the_manifests_assignments(tmp_path):
     assert assignment_ids(tmp_path) == ["a03_parameter_counting"]
     with pytest.raises(SystemExit, match="in the manifest but .* does not exist"):
         require_assignment("a01_rnn_from_scratch", tmp_path)
+
+
+def test_make_book_stops_on_a_stale_toc(tmp_path, monkeypatch, capsys):
+    """`make book` runs `python -m rnn_course toc --check` first: it passes on the committed _toc.yml
+    and fails, saying what to run, on one that disagrees with course.yml."""
+    import rnn_course.__main__ as command
+
+    assert "rnn_course toc --check" in (ROOT / "Makefile").read_text()
+    assert command.main(["toc", "--check"]) == 0
+    stale = tmp_path / "_toc.yml"
+    stale.write_text(toc_text().replace("chapters/06_lstm\n", ""), encoding="utf-8")
+    monkeypatch.setattr(command, "TOC", stale)
+    assert command.main(["toc", "--check"]) == 1
+    assert "run `make toc`" in capsys.readouterr().err
