@@ -21,6 +21,8 @@ from grading.limits import Limits  # noqa: E402
 from grading.worker import Result  # noqa: E402
 
 A = "a01_rnn_from_scratch"
+# one worker, in file order: the re-run test reads the log the first test's run wrote
+pytestmark = pytest.mark.xdist_group("grading_log")
 
 
 def fake_job(job) -> Result:
