@@ -33,7 +33,8 @@ from .limits import Limits, names as limit_names
 from .pools import DaskPool, LocalPool
 from .reports import export
 from .watchdog import kill_sandbox
-from .worker import Job, Result, fingerprint, grade_job, isolation_summary, read_folder
+from .isolation import describe as describe_isolation
+from .worker import Job, Result, fingerprint, grade_job, read_folder
 
 
 @dataclass
@@ -83,7 +84,7 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
             summary.skipped += 1
         else:
             todo.append(student)
-    isolation = isolation_summary(limits.network)
+    isolation = describe_isolation(limits.network)
     print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade, {summary.skipped} unchanged "
           f"(--force re-grades); {isolation}", file=sys.stderr)
     summary.log_path = root / "reports" / assignment / "grading.log"

@@ -5,8 +5,8 @@ fails the submission (CheckCellMetadata) or grades a copy. `RestoreStructure` ru
 nbgrader's *sanitize* step (Autograde.sanitize_preprocessors, before DeduplicateIds and
 OverwriteCells), so the rest of nbgrader, and any preprocessor an instructor configured, sees a
 notebook with the released structure; OverwriteCells then restores the source of locked cells
-from the gradebook, so tests cannot be edited away either. Each repair is logged as a warning and
-kept for the grading worker, which reports it in grades.csv.
+from the gradebook, so tests cannot be edited away either. Each repair is logged as a warning; the
+grading worker reads the repairs back from nbgrader's captured log for grades.csv.
 
 It reads the released notebook from the course's release folder
 (release/<assignment>/<notebook>.ipynb); without one it leaves the notebook as it is.
@@ -23,7 +23,6 @@ import nbformat
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-_REPAIRS: dict[tuple[str, str, str], list[str]] = {}
 _LOCK = threading.Lock()
 
 
@@ -126,10 +125,11 @@ def _read_release(path: str) -> dict:
         return _RELEASES[key]  # read only: restore_structure copies what it uses
 
 
-def take_repairs(assignment: str, student: str, notebook: str) -> list[str]:
-    """The repairs RestoreStructure made to one notebook in this process (removed as they are read)."""
-    with _LOCK:
-        return _REPAIRS.pop((assignment, student, notebook), [])
+def repairs_in_log(log: str, student: str, notebook: str) -> list[str]:
+    """The repairs RestoreStructure made to one notebook, read back from nbgrader's captured log
+    (it logs each as a warning), so the notes travel with the log and no state is kept between calls."""
+    mark = f"{RestoreStructure.LOG_MARK}{student}/{notebook}: "
+    return [line.split(mark, 1)[1] for line in log.splitlines() if mark in line]
 
 
 class RestoreStructure(NbGraderPreprocessor):
@@ -148,8 +148,6 @@ class RestoreStructure(NbGraderPreprocessor):
             return nb, resources
         release = _read_release(path)
         restored, notes = restore_structure(nb, release)
-        for note in notes:
-            self.log.warning("%s%s/%s: %s", self.LOG_MARK, student, notebook, note)
-        with _LOCK:
-            _REPAIRS[(assignment, student, notebook)] = notes
+        for note in notes:  # one line each: repairs_in_log reads them back
+            self.log.warning("%s%s/%s: %s", self.LOG_MARK, student, notebook, note.replace("\n", " "))
         return nbformat.from_dict(restored), resources

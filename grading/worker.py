@@ -24,8 +24,8 @@ from pathlib import Path
 from .course import load_config, nbgrader_api
 from .feedback import offline_html
 from .limits import Limits
-from .restore import RestoreStructure, take_repairs
-from .isolation import describe, sandbox_uid
+from .restore import RestoreStructure, repairs_in_log
+from .isolation import sandbox_uid
 from .watchdog import read_verdict
 
 
@@ -209,7 +209,7 @@ def grade_job(job: Job) -> Result:
         api = nbgrader_api(course, _nbgrader_config(job, course))
 
         outcome = api.autograde(job.assignment, job.student, force=True, create=True)
-        result.notes = take_repairs(job.assignment, job.student, job.assignment)
+        result.notes = repairs_in_log(outcome.get("log") or "", job.student, job.assignment)
         verdict = read_verdict(course / "verdict.json")  # written by the kernel's watchdog
         result.peak_rss_mb = verdict.peak_rss_mb
         result.log = _outcome_log(outcome)
@@ -236,7 +236,6 @@ def grade_job(job: Job) -> Result:
         result.log += traceback.format_exc()[-LOG_CHARS:]
         return result
     finally:
-        take_repairs(job.assignment, job.student, job.assignment)  # none left behind by a failure
         result.seconds = time.monotonic() - started
         shutil.rmtree(course, ignore_errors=True)
 
@@ -290,8 +289,3 @@ def _name_failure(outcome: dict) -> str:
         return "invalid notebook: nbformat could not read it"
     last = [ln for ln in (outcome.get("error") or "").splitlines() if ln.strip()]
     return "nbgrader could not grade it: " + (last[-1][:300] if last else "see the log")
-
-
-def isolation_summary(keep_network: bool = False) -> str:
-    """One line saying which protections are active on this machine (probed: see isolation.describe)."""
-    return describe(keep_network)
