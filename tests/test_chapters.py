@@ -38,8 +38,8 @@ LINES = {
     "chapters/07_gru": [r"GRU, reset_after=True +Keras +90 +formula +90", r"GRU, reset_after=False +Keras +81 +formula +81",
                         r"SimpleRNN +Keras +27 +formula +27", r"LSTM +Keras +108 +formula +108"],
     "chapters/08_reading_outputs": [r"forward state : \[\[0\.6303138 0\.6303138 0\.6303138\]\] shape: \(1, 3\)"],
-    "chapters/10_language_model": [r"vocabulary size \(with '<pad>'\): 12", r"number of samples: 11"],
-    "chapters/11_text_generation": [r"vocabulary size: 12 \| samples: 11 \| X: \(11, 5\) \| y: \(11,\)"],
+    "chapters/11_language_model": [r"vocabulary size \(with '<pad>'\): 12", r"number of samples: 11"],
+    "chapters/12_text_generation": [r"vocabulary size: 12 \| samples: 11 \| X: \(11, 5\) \| y: \(11,\)"],
 }
 
 

@@ -313,7 +313,7 @@ def test_char_sentiment_matches_readme():
     assert max(map(len, texts)) == _readme_number(r"at most\s+(\d+) characters")
     assert len(set(texts)) == len(texts), "duplicate entries"
     assert all(text == text.lower() and text.strip() == text for text in texts)
-    # the vocabulary of the whole file encodes every entry (what chapters/09_many_to_one does)
+    # the vocabulary of the whole file encodes every entry (what chapters/10_many_to_one does)
     X = encode_and_pad(texts, build_char_vocab(texts))
     assert X.shape == (len(texts), max(map(len, texts)))
 

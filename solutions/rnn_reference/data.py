@@ -1,7 +1,7 @@
 """Text to integer arrays and back: vocabularies, padding, language-model samples, sampling.
 
-Used in chapters/09_many_to_one (character-level many-to-one classification),
-chapters/10_language_model (a word-level RNN language model) and chapters/11_text_generation (text
+Used in chapters/10_many_to_one (character-level many-to-one classification),
+chapters/11_language_model (a word-level RNN language model) and chapters/12_text_generation (text
 generation), and by assignments a06_sequence_classification and a07_language_model. Numpy only:
 `pad_sequences` here gives exactly what `keras.utils.pad_sequences` gives, without importing
 TensorFlow. The course's corpora live in the repository's `data/` folder (see data/README.md);
@@ -38,7 +38,7 @@ def build_char_vocab(words) -> dict[str, int]:
 
     words: a list (or tuple) of str. Sorting makes the ids deterministic: the same words in any
     order give the same vocabulary. len(vocab) is the input_dim of an Embedding over it.
-    Taught in chapters/09_many_to_one.
+    Taught in chapters/10_many_to_one.
 
     >>> build_char_vocab(["bad", "good"])
     {'<pad>': 0, 'a': 1, 'b': 2, 'd': 3, 'g': 4, 'o': 5}
@@ -57,7 +57,7 @@ def build_word_vocab(lines) -> dict[str, int]:
     punctuation stripping: prepare the text first). Words are ordered by count, most frequent
     first, ties broken by first appearance -- the order Keras's old `Tokenizer` used, so the
     textbook's word ids come out the same. len(vocab) is the Embedding's input_dim.
-    Taught in chapters/10_language_model.
+    Taught in chapters/11_language_model.
 
     >>> build_word_vocab(["the cat sat", "the dog sat down"])
     {'<pad>': 0, 'the': 1, 'sat': 2, 'cat': 3, 'dog': 4, 'down': 5}
@@ -79,7 +79,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     padded along their first axis). Returns an array (n, maxlen) of `dtype`, maxlen defaulting
     to the longest sequence. padding="pre" puts the `value`s before the ids, "post" after;
     truncating="pre" drops ids from the start of a too-long sequence, "post" from its end.
-    Taught in chapters/09_many_to_one and chapters/10_language_model.
+    Taught in chapters/10_many_to_one and chapters/11_language_model.
 
     >>> pad_sequences([[1], [2, 3], [4, 5, 6]])
     array([[0, 0, 1],
@@ -140,7 +140,7 @@ def encode_and_pad(words, char2idx, maxlen=None, *, padding="pre", truncating="p
     one the classifier sees) comes straight after the real characters instead of after a run of
     padding steps. padding="post" works as well only if the Embedding masks the padding
     (mask_zero=True); without a mask it costs accuracy (data/README.md has the numbers).
-    Taught in chapters/09_many_to_one.
+    Taught in chapters/10_many_to_one.
 
     >>> vocab = build_char_vocab(["bad", "good"])
     >>> encode_and_pad(["good", "bad"], vocab)
@@ -180,7 +180,7 @@ def make_lm_sequences(lines, token2idx) -> list[list[int]]:
     `build_word_vocab`). A line w1 w2 ... wn gives [w1, w2], [w1, w2, w3], ..., [w1, ..., wn]
     (n - 1 samples; a one-word line gives none): the last id of each sample is the word to
     predict, the ones before it the context. Pad them with `pad_sequences` (padding="pre") and
-    cut them with `split_inputs_targets`. Taught in chapters/10_language_model.
+    cut them with `split_inputs_targets`. Taught in chapters/11_language_model.
 
     >>> vocab = build_word_vocab(["the cat sat", "the dog sat down"])
     >>> make_lm_sequences(["the cat sat", "the dog sat down"], vocab)
@@ -207,7 +207,7 @@ def split_inputs_targets(padded):
 
     padded: an int array (n_samples, maxlen) from `pad_sequences(..., padding="pre")`, so each
     sample's last column is the word to predict. Returns X (n_samples, maxlen - 1) and
-    y (n_samples,). Taught in chapters/10_language_model.
+    y (n_samples,). Taught in chapters/11_language_model.
 
     >>> X, y = split_inputs_targets(pad_sequences([[1, 3], [1, 3, 2]]))
     >>> X
@@ -236,7 +236,7 @@ def sample_next(probs, temperature=1.0, rng=None) -> int:
     log(p) / temperature, which never overflows): temperature 1 samples from probs as they are,
     below 1 favours the likely tokens, above 1 flattens towards uniform, and 0 returns the argmax
     (greedy decoding). rng: a numpy Generator or an int seed makes the draw reproducible; None
-    uses fresh entropy. Taught in chapters/11_text_generation.
+    uses fresh entropy. Taught in chapters/12_text_generation.
 
     >>> sample_next([0.1, 0.7, 0.2], temperature=0)
     1
@@ -301,8 +301,8 @@ def data_dir() -> Path:
 
 
 def load_corpus(name: str) -> str:
-    """The text of one of the course's corpora: "lm_corpus_en" (chapters/10_language_model) or
-    "char_corpus_en" (chapters/11_text_generation).
+    """The text of one of the course's corpora: "lm_corpus_en" (chapters/11_language_model) or
+    "char_corpus_en" (chapters/12_text_generation).
 
     lm_corpus_en is one short lower-case sentence per line (use `.splitlines()`); char_corpus_en
     is running English prose for character-level generation. See data/README.md.
@@ -319,7 +319,7 @@ def load_corpus(name: str) -> str:
 def load_char_sentiment() -> tuple[list[str], np.ndarray]:
     """The labelled words and short phrases of data/char_sentiment.tsv: (texts, labels).
 
-    texts: list of n str; labels: int32 array (n,), 1 = positive, 0 = negative. chapters/09_many_to_one
+    texts: list of n str; labels: int32 array (n,), 1 = positive, 0 = negative. chapters/10_many_to_one
     and assignment a06_sequence_classification train a character-level many-to-one classifier on it.
     """
     texts, labels = [], []
