@@ -25,6 +25,13 @@ LIMIT_FLAGS = $(foreach v,$(LIMITS),$(if $($(v)),$(call limit_flag,$(v))))
 MATHJAX_VERSION := 3.2.2
 MATHJAX_NPM := $(VENV)/npm/.mathjax-$(MATHJAX_VERSION)
 MATHJAX := _vendor/mathjax/tex-mml-chtml.js
+# The accessibility test (tests/test_accessibility.py) runs axe-core in every page: test tooling, pinned,
+# from the npm registry at install time, never fetched by a test and never published in the site. It has
+# its own prefix: `npm install --no-save` prunes every package of its prefix that it was not asked for,
+# so sharing MathJax's would remove the other one.
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+AXE_STAMP := $(VENV)/axe/.axe-core-$(AXE_VERSION)
 # The site tests drive Debian's Chromium (never a browser build downloaded by a test tool).
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
@@ -59,6 +66,13 @@ $(MATHJAX): $(MATHJAX_NPM)
 		&& cp -r es5/output/chtml $(CURDIR)/_vendor/mathjax/output/
 	touch $@
 
+$(AXE_STAMP): | $(STAMP)
+	@command -v npm >/dev/null || { echo "npm is needed to install axe-core: apt-get install npm"; exit 1; }
+	rm -rf $(VENV)/axe && mkdir -p $(VENV)/axe
+	npm install --prefix $(VENV)/axe --no-save --no-package-lock --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+	test -s $(AXE)
+	touch $@
+
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
@@ -78,7 +92,7 @@ book: release $(MATHJAX)  ## execute every chapter and build the website into _b
 serve:  ## serve the built website on http://localhost:8000
 	$(BIN)/python -m http.server --directory _build/html 8000
 
-test: $(STAMP) $(MATHJAX) $(CHROMIUM)  ## run the whole test suite (builds the book if needed)
+test: $(STAMP) $(MATHJAX) $(AXE_STAMP) $(CHROMIUM)  ## run the whole test suite (builds the book if needed)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 check: $(STAMP)  ## run the visible tests of a notebook: make check NOTEBOOK=path.ipynb [CELL_TIMEOUT=s]
