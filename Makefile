@@ -85,8 +85,11 @@ release: $(STAMP)  ## generate every student notebook from exercises/ into relea
 toc: $(STAMP)  ## write _toc.yml from course.yml (make book stops when it is out of date)
 	$(BIN)/python -m rnn_course toc > _toc.yml.tmp && mv _toc.yml.tmp _toc.yml
 
+# Notebooks are executed first, as many at a time as there are cores (rnn_course/execute.py), into the
+# cache that jupyter-book then reads: the build executes nothing itself when every notebook ran.
 book: release $(MATHJAX)  ## execute every chapter and build the website into _build/html
 	$(BIN)/python -m rnn_course toc --check
+	$(BIN)/python -m rnn_course execute
 	$(BIN)/jupyter-book build . -W --keep-going
 
 serve:  ## serve the built website on http://localhost:8000

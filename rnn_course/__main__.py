@@ -1,5 +1,7 @@
 """`python -m rnn_course toc`: print the _toc.yml that course.yml implies (`make toc` writes it);
-`python -m rnn_course toc --check`: exit 1 when _toc.yml disagrees with course.yml (`make book` runs it)."""
+`python -m rnn_course toc --check`: exit 1 when _toc.yml disagrees with course.yml (`make book` runs it);
+`python -m rnn_course execute [--jobs N]`: execute the book's uncached notebooks in parallel into the
+build's cache before Sphinx reads them (`make book` runs it; see rnn_course/execute.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ def main(argv: list[str]) -> int:
             return 0
         print(f"{TOC} disagrees with course.yml: run `make toc` and commit _toc.yml", file=sys.stderr)
         return 1
+    if argv[:1] == ["execute"]:
+        from .execute import main as execute
+
+        return execute(argv[1:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -91,3 +91,43 @@ def test_toc_lists_every_chapter():
     listed = {entry["file"] for part in toc["parts"] for entry in part["chapters"]}
     chapters = {f"chapters/{p.stem}" for p in (ROOT / "chapters").glob("*.md")}
     assert chapters <= listed, f"chapters missing from _toc.yml: {sorted(chapters - listed)}"
+
+
+def test_make_book_executes_before_sphinx_and_sphinx_executes_nothing(book_build):
+    """`make book` runs the notebooks in parallel first; jupyter-book then finds each one in the cache.
+
+    If the pre-execution stored its results under another key than the one myst-nb looks up, the build
+    would quietly execute every chapter again, one after the other: this is what would show it.
+    """
+    code, log = book_build
+    assert code == 0, log[-3000:]
+    assert "rnn_course execute" in log, "make book no longer runs the parallel execution step"
+    sphinx_part = log.split("jupyter-book build", 1)[-1]
+    assert "Executing notebook" not in sphinx_part, "jupyter-book executed a notebook the parallel step had run"
+
+
+def test_parallel_execution_caches_what_myst_nb_looks_up_and_names_a_failure(tmp_path, monkeypatch, capsys):
+    """Two notebooks, one raising: the good one is cached under myst-nb's key, the bad one is named with its error."""
+    from jupyter_cache import get_cache
+
+    from rnn_course import execute
+
+    header = (ROOT / "chapters" / "01_recurrent_cell.md").read_text().split("# The recurrent cell")[0]
+    good, bad = tmp_path / "good.md", tmp_path / "bad.md"
+    good.write_text(header + "# Good\n\n```{code-cell} ipython3\nprint(6 * 7)\n```\n")
+    bad.write_text(header + "# Bad\n\n```{code-cell} ipython3\nraise ZeroDivisionError('the bad cell')\n```\n")
+    monkeypatch.setattr(execute, "notebook_pages", lambda book: [good, bad])
+    monkeypatch.setattr(execute, "CACHE", tmp_path / "_build" / ".jupyter_cache")
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+
+    assert execute.main(["--jobs", "2"]) == 1
+    first = capsys.readouterr()
+    assert "2 notebook(s)" in first.out and "bad.md raised an error" in first.err and "the bad cell" in first.err
+    cache = get_cache(str(tmp_path / "_build" / ".jupyter_cache"))
+    record = cache.match_cache_notebook(execute.read(good))  # raises KeyError if cached under another key
+    _, merged = cache.merge_match_into_notebook(execute.read(good))
+    assert merged.cells[-1].outputs[0]["text"] == "42\n" and record.uri == str(good)
+    with pytest.raises(KeyError):
+        cache.match_cache_notebook(execute.read(bad))
+    assert execute.main(["--jobs", "1"]) == 1  # only the failed one runs again, and fails again
+    assert "1 notebook(s)" in capsys.readouterr().out

@@ -1,0 +1,115 @@
+"""Execute the book's notebooks in parallel into Jupyter Book's execution cache, before Sphinx reads them.
+
+With `execute_notebooks: cache`, myst-nb executes every notebook that has no cached result one after
+the other, while Sphinx reads the pages: on 2 cores, one core idles through the whole cold build.
+`python -m rnn_course execute` (which `make book` runs first) does the same executions `--jobs` at a
+time, longest first, and stores each result in the same jupyter-cache (`_build/.jupyter_cache`) under
+the key myst-nb looks it up by: the hash of the notebook as myst-nb's own reader reads it. The build
+that follows finds every notebook cached and executes nothing; Sphinx still renders and warns as usual.
+
+It executes as myst-nb would (jupyter-cache's `single_nb_execution`, the notebook's folder as working
+directory, `execute.timeout` from _config.yml, errors not allowed). A notebook that fails stops the
+command with the notebook's name and traceback, after the others have finished and been cached, so a
+rerun redoes only the failed one. Without this step the build is the same, only slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import yaml
+
+from .manifest import MANIFEST, load
+
+ROOT = MANIFEST.parent
+CACHE = ROOT / "_build" / ".jupyter_cache"
+
+
+def notebook_pages(book: Path = ROOT) -> list[Path]:
+    """Every page of the book that myst-nb reads as a notebook (a MyST Markdown file with a notebook header)."""
+    from myst_nb.core.read import is_myst_markdown_notebook
+
+    course = load(book / MANIFEST.name)
+    slugs = ["intro", *(c.slug for c in course.chapters), *course.reference,
+             *(f"assignments/{a.id}" for a in course.assignments)]
+    pages = [book / f"{slug}.md" for slug in slugs]
+    return [p for p in pages if p.is_file() and is_myst_markdown_notebook(p.read_text(encoding="utf-8"))]
+
+
+def read(path: Path):
+    """The notebook as myst-nb's reader builds it from the page: the one whose hash the build looks up."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    return read_myst_markdown_notebook(path.read_text(encoding="utf-8"))
+
+
+def _execute(path: str, timeout: int) -> tuple[str, dict | None, float, str | None]:
+    """Run in a worker process: (path, executed notebook or None, seconds, traceback or None)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    notebook = read(Path(path))
+    result = single_nb_execution(notebook, cwd=str(Path(path).parent), allow_errors=False, timeout=timeout,
+                                 meta_override=True)
+    if result.err is not None:
+        return path, None, result.time, result.exc_string or repr(result.err)
+    return path, notebook, result.time, None
+
+
+def last_seconds(cache, path: Path) -> float:
+    """How long the page took last time it was executed (0 if never): longest first keeps both cores busy."""
+    records = [r for r in cache.list_cache_records() if r.uri == str(path)]
+    return max((float((r.data or {}).get("execution_seconds") or 0) for r in records), default=0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rnn_course execute", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--book", type=Path, default=ROOT, help="the book's folder (default: this course)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="notebooks executed at once (default: the number of cores)")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    book = args.book.resolve()
+    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    timeout = int(config.get("execute", {}).get("timeout", 30))
+    cache_path = CACHE if book == ROOT else book / CACHE.relative_to(ROOT)
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    cache = get_cache(str(cache_path))
+
+    todo = []
+    for path in notebook_pages(book):
+        try:
+            cache.match_cache_notebook(read(path))
+        except KeyError:
+            todo.append(path)
+    if not todo:
+        print("execute: every notebook is cached")
+        return 0
+    todo.sort(key=lambda p: -last_seconds(cache, p))
+    print(f"execute: {len(todo)} notebook(s), {min(args.jobs, len(todo))} at a time", flush=True)
+    start, failed = time.perf_counter(), []
+    with ProcessPoolExecutor(max_workers=min(args.jobs, len(todo))) as pool:
+        futures = [pool.submit(_execute, str(p), timeout) for p in todo]
+        for future in as_completed(futures):
+            path, notebook, seconds, error = future.result()
+            name = os.path.relpath(path, book)
+            if error is not None:
+                failed.append((name, error))
+                print(f"  {name}: FAILED after {seconds:.1f} s", flush=True)
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(notebook, path, data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            print(f"  {name}: {seconds:.1f} s", flush=True)
+    print(f"execute: done in {time.perf_counter() - start:.1f} s")
+    for name, error in failed:
+        print(f"\n{name} raised an error (fix it; the other notebooks are cached):\n{error}", file=sys.stderr)
+    return 1 if failed else 0
