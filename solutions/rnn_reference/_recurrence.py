@@ -8,7 +8,8 @@ over the time axis exactly as Keras 3's TensorFlow backend does (`keras.src.back
 - at a masked step the states are carried over unchanged and the output is the previous step's
   output (zeros before the first step), or zeros when `zero_output_for_mask=True`
   (which `Bidirectional` switches on for layers that return sequences);
-- the result is one array, or `[output, *final_states]` with `return_state=True`.
+- the result is one array, or with `return_state=True` the list `[output, *final_states]` (Keras
+  returns the same arrays as a tuple).
 """
 
 from __future__ import annotations

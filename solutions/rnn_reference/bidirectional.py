@@ -9,7 +9,8 @@ What `keras.layers.Bidirectional(layer)` does, step by step:
 3. with return_sequences=True the backward sequence, which comes out in processing order
    (last step first), is flipped back so that position t of both halves refers to x[:, t];
 4. the halves are merged by `merge_mode`; with return_state the states follow the output,
-   forward states first: [output, *forward_states, *backward_states].
+   forward states first: [output, *forward_states, *backward_states] (a list here; Keras
+   returns a tuple).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def bidirectional_forward(x, layer, forward_weights, backward_weights, *, merge_
     h_b, c_b]). Returns what Keras returns, in its order: the merged output -- (batch, 2*units)
     for 'concat', (batch, units) for 'sum'/'mul'/'ave', with a timesteps axis after batch when
     return_sequences -- or the list [forward, backward] for merge_mode=None; with return_state
-    [*output(s), *forward_states, *backward_states]. Taught in chapters/04_deep_bidirectional.
+    the list [*output(s), *forward_states, *backward_states]. Keras returns the same arrays, as
+    tuples where this returns lists. Taught in chapters/04_deep_bidirectional.
     """
     _validate.choice("layer", layer, tuple(LAYERS))
     _validate.choice("merge_mode", merge_mode, MERGE_MODES)

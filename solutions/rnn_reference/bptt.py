@@ -1,7 +1,7 @@
 """Backpropagation through time, in numpy: why a vanilla RNN forgets and an LSTM remembers.
 
-Taught in chapters/01_recurrent_cell (BPTT and vanishing gradients) and chapters/06_lstm
-("Long short-term memory": the cell state as a gradient highway).
+Taught in chapters/06_lstm: BPTT, the gradient that fades over the steps of a SimpleRNN (the
+long-term dependency problem), and the LSTM's cell state as a gradient highway.
 
 The forward passes run through the shared time loop (`_recurrence.run`); the backward passes
 walk the same steps in reverse, carrying the gradient of the loss with respect to the state.
@@ -51,7 +51,7 @@ def simple_rnn_backward(x, kernel, recurrent_kernel, bias, d_output, *, initial_
     (units, units), bias (units,), initial_state (batch, units) or None (zeros), d_output the
     output's shape: (batch, units), or (batch, timesteps, units) with return_sequences. Returns
     {'x', 'kernel', 'recurrent_kernel', 'bias', 'initial_state'}, each shaped like that argument.
-    Taught in chapters/01_recurrent_cell.
+    Taught in chapters/06_lstm.
     """
     x = _validate.rnn_input(x)
     kernel, recurrent_kernel, bias, units = _validate.weights(
@@ -149,7 +149,7 @@ def gradient_norms_through_time(x, kernel, recurrent_kernel, bias) -> np.ndarray
     (units, units), bias (units,); returns (timesteps,), the Frobenius norm over batch and
     input_dim of the gradient with respect to x[:, t, :]. Plotted against t it shows the
     gradient from the last step shrinking (or exploding) geometrically into the past.
-    Taught in chapters/01_recurrent_cell.
+    Taught in chapters/06_lstm.
     """
     x = _validate.rnn_input(x)
     units = np.shape(recurrent_kernel)[0] if np.ndim(recurrent_kernel) == 2 else 0

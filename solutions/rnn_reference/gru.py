@@ -62,7 +62,10 @@ def _gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after):
 
 
 def gru_cell(x_t, h_prev, kernel, recurrent_kernel, bias, *, reset_after=True) -> np.ndarray:
-    """One GRU step h = z*h_prev + (1-z)*tanh(x_t W_h + r * (h_prev U_h)), gates z, r by sigmoid.
+    """One GRU step h = z*h_prev + (1-z)*hh, gates z, r by sigmoid, biases left out below.
+
+    hh = tanh(x_t W_h + r * (h_prev U_h)) with reset_after=True, tanh(x_t W_h + (r * h_prev) U_h)
+    with reset_after=False.
 
     Shapes: x_t (batch, input_dim), h_prev (batch, units), kernel (input_dim, 3*units),
     recurrent_kernel (units, 3*units), bias (2, 3*units) with reset_after=True or (3*units,)
@@ -86,7 +89,8 @@ def gru_forward(x, kernel, recurrent_kernel, bias, *, reset_after=True, initial_
     (units, 3*units), gate order z, r, h; bias (2, 3*units) with reset_after=True (the Keras
     default) or (3*units,) with reset_after=False; initial_state (batch, units) or [that];
     mask (batch, timesteps) bool. Returns (batch, units), or (batch, timesteps, units) with
-    return_sequences, and [output, h] with return_state -- as `keras.layers.GRU` does.
+    return_sequences, and the list [output, h] with return_state -- the arrays `keras.layers.GRU`
+    returns (Keras returns the pair as a tuple).
     Taught in chapters/07_gru.
     """
     x = _validate.rnn_input(x)

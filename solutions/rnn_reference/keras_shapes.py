@@ -28,8 +28,8 @@ def keras_output_shapes(layer, units, batch_size, timesteps, input_dim, *, retur
     backward ones. A state is always (batch_size, units): return_sequences changes only the output,
     and concat merges only the output.
     Taught in chapters/02_keras_shapes (return_sequences, return_state),
-    chapters/04_deep_bidirectional
-    (Bidirectional).
+    chapters/04_deep_bidirectional (Bidirectional), chapters/06_lstm and
+    chapters/08_reading_outputs (an LSTM's two states; the order of a Bidirectional layer's).
 
     >>> keras_output_shapes("lstm", 8, 4, 10, 3, return_state=True)
     [(4, 8), (4, 8), (4, 8)]

@@ -65,8 +65,8 @@ def lstm_forward(x, kernel, recurrent_kernel, bias, *, initial_state=None, mask=
     Shapes: x (batch, timesteps, input_dim), kernel (input_dim, 4*units), recurrent_kernel
     (units, 4*units), bias (4*units,), gate order i, f, c, o; initial_state [h, c], each
     (batch, units); mask (batch, timesteps) bool. Returns (batch, units), or (batch, timesteps,
-    units) with return_sequences, and [output, h, c] with return_state -- as
-    `keras.layers.LSTM` does. Taught in chapters/06_lstm.
+    units) with return_sequences, and the list [output, h, c] with return_state -- the arrays
+    `keras.layers.LSTM` returns (Keras returns them as a tuple). Taught in chapters/06_lstm.
     """
     x = _validate.rnn_input(x)
     kernel, recurrent_kernel, bias, units = _validate.weights(

@@ -30,8 +30,9 @@ def simple_rnn_forward(x, kernel, recurrent_kernel, bias, *, initial_state=None,
 
     Shapes: x (batch, timesteps, input_dim), kernel (input_dim, units), recurrent_kernel
     (units, units), bias (units,), initial_state (batch, units) or [that], mask (batch, timesteps)
-    bool. Returns (batch, units), or (batch, timesteps, units) with return_sequences, and
-    [output, final_state] with return_state -- as `keras.layers.SimpleRNN` does.
+    bool. Returns (batch, units), or (batch, timesteps, units) with return_sequences, and the list
+    [output, final_state] with return_state -- the arrays `keras.layers.SimpleRNN` returns (Keras
+    returns the pair as a tuple).
     Taught in chapters/01_recurrent_cell.
     """
     x = _validate.rnn_input(x)
