@@ -78,11 +78,12 @@ def test_bidirectional_covers_every_layer_and_merge_mode():
 TRAIN_X = np.array([[[0.1, 4.2, 1.5, 1.1, 2.8], [1.0, 3.1, 2.5, 0.7, 1.1], [0.3, 2.1, 1.5, 2.1, 0.1],
                      [2.2, 1.4, 0.5, 0.9, 1.1]]], dtype=np.float32)  # (1, 4, 5)
 
-# The hidden states the textbook printed (older Keras) for
+# The hidden states Keras 3.15 prints (str of each float32) for the textbook's
 # Bidirectional(LSTM(3, return_sequences=True, return_state=True, kernel/recurrent Constant(0.1),
-# bias_initializer=Constant(0))): each row is [forward h_t x3 | backward h_t x3], t = 0..3.
-TEXTBOOK_HIDDEN_STATES = np.array([[[0.3590648] * 3 + [0.70387346] * 3, [0.5511133] * 3 + [0.5886358] * 3,
-                                    [0.5911575] * 3 + [0.39516988] * 3, [0.6303138] * 3 + [0.21942243] * 3]])
+# bias_initializer=Constant(0))): each row is [forward h_t x3 | backward h_t x3], t = 0..3. Of these the
+# notes print the forward state 0.6303138 (t = 3); the other digits are Keras's, not quoted from the notes.
+TEXTBOOK_HIDDEN_STATES = np.array([[[0.3590647] * 3 + [0.7038734] * 3, [0.55111325] * 3 + [0.58863586] * 3,
+                                    [0.59115744] * 3 + [0.3951699] * 3, [0.6303138] * 3 + [0.21942246] * 3]])
 # What the same layer gives with the forget-gate bias at 0 (unit_forget_bias=False), computed here.
 FORGET_BIAS_0_HIDDEN_STATES = np.array([[[0.35906470] * 3 + [0.66263157] * 3, [0.52435625] * 3 + [0.54415113] * 3,
                                          [0.53954428] * 3 + [0.36710599] * 3, [0.56505501] * 3 + [0.21942246] * 3]])
@@ -102,9 +103,9 @@ def _textbook_bilstm(return_sequences, unit_forget_bias):
 def test_textbook_bidirectional_lstm(return_sequences, unit_forget_bias):
     """The textbook's constant-weight BiLSTM: 5 outputs, value for value, with either forget bias.
 
-    Keras's LSTM default unit_forget_bias=True adds 1 to the forget-gate block of the bias at
-    initialisation, even with bias_initializer=Constant(0): the real bias is
-    [0,0,0, 1,1,1, 0,0,0, 0,0,0] (blocks i, f, c, o). The textbook's printed numbers are those of
+    Keras's LSTM default unit_forget_bias=True sets the forget-gate block of the bias to 1 at
+    initialisation, whatever bias_initializer gives the other blocks: the real bias is
+    [0,0,0, 1,1,1, 0,0,0, 0,0,0] (blocks i, f, c, o). The notes' printed 0.6303138 is that of
     forget-gate bias 1 (see test_textbook_numbers_need_forget_bias_one).
     """
     bi = _textbook_bilstm(return_sequences, unit_forget_bias)
@@ -128,12 +129,12 @@ def test_textbook_bidirectional_lstm(return_sequences, unit_forget_bias):
 
 
 def test_textbook_numbers_need_forget_bias_one():
-    """Which forget-gate bias reproduces the textbook's printed BiLSTM numbers: 1, not 0 (numpy only).
+    """Which forget-gate bias reproduces the BiLSTM numbers Keras prints (and the notes' 0.6303138): 1, not 0 (numpy only).
 
     With all kernels 0.1 every unit of a direction is identical. At the first step each
     direction processes (forward t=0, backward t=3) the cell state is 0, so the forget gate does
     not matter there and both settings agree (0.3590647, 0.2194225); at every later step only
-    forget-gate bias 1 -- Keras's unit_forget_bias=True default -- gives the printed values.
+    forget-gate bias 1 -- Keras's unit_forget_bias=True default -- gives Keras's values.
     """
     def weights(forget_bias):
         return [np.full((5, 12), 0.1, np.float32), np.full((3, 12), 0.1, np.float32),

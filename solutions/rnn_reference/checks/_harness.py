@@ -189,7 +189,7 @@ def _as_arrays(value, expected_count: int, name: str) -> list[np.ndarray]:
         if not isinstance(value, (list, tuple)):
             raise CheckFailed(
                 f"`{name}` returned a single {type(value).__name__} where a list of {expected_count} arrays "
-                "was expected: with return_state=True, return [output, *final_states] as Keras does."
+                "was expected: with return_state=True, return (output, *final_states) as Keras does."
             )
         if len(value) != expected_count:
             raise CheckFailed(f"`{name}` returned {len(value)} items, expected {expected_count}.")

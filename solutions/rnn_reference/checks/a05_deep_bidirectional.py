@@ -5,7 +5,7 @@ the SimpleRNN the notebook provides) on many random shapes and weights from fixe
 with `rnn_reference.bidirectional` / `rnn_reference.stacked`, both tested against Keras. The two
 textbook checks compare with the textbook's Bidirectional(LSTM(3)) with constant 0.1 kernels and
 Keras's default unit_forget_bias=True (forget-gate bias 1), the setting that reproduces the numbers
-the textbook printed (tests/test_reference_layers.py::test_textbook_numbers_need_forget_bias_one).
+Keras prints for it and the notes' 0.6303138 (tests/test_reference_layers.py::test_textbook_numbers_need_forget_bias_one).
 numpy only: grading this assignment never imports TensorFlow.
 """
 
