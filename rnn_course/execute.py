@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -41,6 +42,30 @@ def notebook_pages(book: Path = ROOT) -> list[Path]:
     return [p for p in pages if p.is_file() and is_myst_markdown_notebook(p.read_text(encoding="utf-8"))]
 
 
+# TensorFlow's C++ start-up log, which TF_CPP_MIN_LOG_LEVEL no longer silences (absl writes it before
+# its logging is initialised): it says nothing about the lesson, and every TensorFlow chapter printed it.
+# Only these lines go; anything else a cell writes to stderr (a Keras warning a chapter shows) stays.
+START_UP_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IW]\d{4} [\d:.]+ +\d+ (port|cpu_feature_guard|cuda_\w+)\.cc:\d+\] .*)\n?", re.M)
+
+
+def without_start_up_noise(notebook):
+    """Drop TensorFlow's start-up log lines from every cell's stderr (an emptied stream goes too)."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                output["text"] = START_UP_NOISE.sub("", output["text"])
+                if not output["text"].strip():
+                    continue
+            kept.append(output)
+        cell["outputs"] = kept
+    return notebook
+
+
 def read(path: Path):
     """The notebook as myst-nb's reader builds it from the page: the one whose hash the build looks up."""
     from myst_nb.core.read import read_myst_markdown_notebook
@@ -57,7 +82,7 @@ def _execute(path: str, timeout: int) -> tuple[str, dict | None, float, str | No
                                  meta_override=True)
     if result.err is not None:
         return path, None, result.time, result.exc_string or repr(result.err)
-    return path, notebook, result.time, None
+    return path, without_start_up_noise(notebook), result.time, None
 
 
 def last_seconds(cache, path: Path) -> float:

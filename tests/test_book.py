@@ -131,3 +131,25 @@ def test_parallel_execution_caches_what_myst_nb_looks_up_and_names_a_failure(tmp
         cache.match_cache_notebook(execute.read(bad))
     assert execute.main(["--jobs", "1"]) == 1  # only the failed one runs again, and fails again
     assert "1 notebook(s)" in capsys.readouterr().out
+
+
+def test_start_up_noise_is_dropped_and_other_stderr_kept():
+    import nbformat
+
+    from rnn_course.execute import without_start_up_noise
+
+    cell = nbformat.v4.new_code_cell("import tensorflow")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+            "I0000 00:00:1796175390.477092   21359 port.cc:153] oneDNN custom operations are on.\n")),
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "I0000 00:00:1796175362.179052   20525 cpu_feature_guard.cc:227] This TensorFlow binary is optimized\n"
+            "/x.py:1: UserWarning: Do not pass an `input_shape`\n")),
+        nbformat.v4.new_output("stream", name="stdout", text="I0000 00:00:1.0   1 port.cc:1] printed by the lesson\n"),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    outputs = without_start_up_noise(notebook).cells[0].outputs
+    assert [(o["name"], o["text"]) for o in outputs] == [
+        ("stderr", "/x.py:1: UserWarning: Do not pass an `input_shape`\n"),
+        ("stdout", "I0000 00:00:1.0   1 port.cc:1] printed by the lesson\n")]

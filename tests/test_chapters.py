@@ -84,3 +84,102 @@ def test_chapter_shows_outputs_figures_and_its_numbers(book_build, chapter):
     for pattern in LINES.get(chapter, []):
         assert any(re.fullmatch(pattern, line) for line in lines), (
             f"{chapter}: no cell prints a line matching {pattern!r}")
+
+
+# The drawings each chapter must show where its text first needs them (rnn_reference.diagrams).
+DIAGRAMS = {
+    "chapters/01_recurrent_cell": ["draw_unrolled_rnn", "draw_rnn_cell"],
+    "chapters/04_deep_bidirectional": ["draw_stacked_rnn", "draw_bidirectional_rnn"],
+    "chapters/06_lstm": ["draw_lstm_cell"],
+    "chapters/07_gru": ["draw_gru_cell"],
+}
+
+
+def page_of(chapter: str) -> BeautifulSoup:
+    return BeautifulSoup((HTML / f"{chapter}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def heading_text(heading) -> str:
+    """A heading's own words, without the book's section number and the permalink sign."""
+    heading = BeautifulSoup(str(heading), "html.parser")
+    for extra in heading.select("span.section-number, a.headerlink"):
+        extra.decompose()
+    return heading.get_text(" ", strip=True)
+
+
+def folded(cell) -> bool:
+    classes = cell.get("class", [])
+    return "tag_hide-input" in classes or "tag_hide-cell" in classes
+
+
+def test_every_diagram_names_a_chapter():
+    assert set(DIAGRAMS) <= set(CHAPTERS), set(DIAGRAMS) - set(CHAPTERS)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_figure_has_alt_text_a_caption_a_mention_and_folded_code(book_build, chapter):
+    """Each image a cell draws sits in a numbered figure with alt text and a caption, the prose refers to it,
+    and the code that draws it is folded, so the page reads as text first."""
+    assert book_build[0] == 0
+    soup = page_of(chapter)
+    images = soup.select("div.cell_output img")
+    for img in images:
+        where = f"{chapter}: image {img.get('src')}"
+        alt = (img.get("alt") or "").strip()
+        assert len(alt) >= 20 and not alt.startswith("../"), f"{where} has no alt text (mystnb.image.alt): {alt!r}"
+        figure = img.find_parent("figure")
+        assert figure is not None and figure.get("id"), f"{where} is not a named figure (mystnb.figure.name)"
+        caption = figure.select_one("figcaption")
+        assert caption is not None and len(caption.get_text(strip=True)) > 20, f"{where} has no caption"
+        mentions = [a for a in soup.select(f'a[href="#{figure["id"]}"]') if a.find_parent("figure") is None]
+        assert mentions, f"{where}: the text never refers to figure #{figure['id']} ({{numref}})"
+        cell = img.find_parent("div", class_="cell")
+        assert cell is not None and folded(cell), f"{where}: the drawing code is not folded (tags: [hide-input])"
+
+
+@pytest.mark.parametrize("chapter", sorted(DIAGRAMS))
+def test_chapter_shows_its_cell_and_layer_drawings(book_build, chapter):
+    assert book_build[0] == 0
+    soup = page_of(chapter)
+    for function in DIAGRAMS[chapter]:
+        cells = [cell for cell in soup.select("div.cell") if re.search(rf"\b{function}\(", cell.get_text())]
+        assert cells, f"{chapter} never calls rnn_reference.diagrams.{function}"
+        assert any(cell.select_one("figure div.cell_output img, div.cell_output img") for cell in cells), (
+            f"{chapter}: {function} draws nothing on the page")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_ends_with_exercises_whose_answers_are_folded(book_build, chapter):
+    """The last section is "Exercises": 3-5 exercises, each with a worked answer in a dropdown."""
+    assert book_build[0] == 0
+    soup = page_of(chapter)
+    top = soup.select_one("article section")  # the page's h1 section
+    assert top is not None, f"{chapter}: no article section"
+    parts = top.find_all("section", recursive=False)
+    assert parts, f"{chapter}: no sections"
+    last = parts[-1]
+    heading = last.find(["h2"], recursive=False)
+    assert heading is not None and heading_text(heading) == "Exercises", (
+        f"{chapter}: the last section is {heading_text(heading) if heading else None!r}, not 'Exercises'")
+    exercises = last.find_all("section", recursive=False)
+    assert 3 <= len(exercises) <= 5, f"{chapter}: {len(exercises)} exercises (3 to 5 expected)"
+    for exercise in exercises:
+        title = heading_text(exercise.find("h3"))
+        assert not re.match(r"\d+[.)]", title), f"{chapter}: {title!r} numbers itself (the book numbers headings)"
+        question = " ".join(p.get_text(" ", strip=True) for p in exercise.find_all("p", recursive=False))
+        assert len(question) > 40, f"{chapter}: exercise {title!r} asks nothing"
+        answers = exercise.select("details.sd-dropdown")
+        assert answers, f"{chapter}: exercise {title!r} has no folded answer (a {{dropdown}})"
+        body = answers[-1].select_one(".sd-summary-content, .sd-card-body") or answers[-1]
+        assert len(body.get_text(" ", strip=True)) > 60, f"{chapter}: the answer to {title!r} is not worked out"
+        for cell in exercise.select("div.cell"):
+            assert folded(cell), f"{chapter}: the cell computing the answer to {title!r} is not folded (hide-cell)"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_tensorflow_start_up_log_on_the_page(book_build, chapter):
+    """TensorFlow's C++ start-up lines (absl, oneDNN) are noise a reader cannot act on; `make book` drops them."""
+    assert book_build[0] == 0
+    _, text = outputs_of(chapter)
+    for noise in ("absl::InitializeLog", "oneDNN custom operations", "cpu_feature_guard"):
+        assert noise not in text, f"{chapter} shows TensorFlow's start-up log ({noise})"
