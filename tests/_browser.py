@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -29,6 +32,11 @@ LAUNCH_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+COLOR_MODES = ("light", "dark")
+# The pydata theme's colour mode is the reader's choice kept in localStorage ("mode", and "theme" that
+# an inline script in <head> copies onto <html data-theme> before the page paints); set it before any
+# script of the page runs, as a returning reader who chose it would have it.
+COLOR_MODE_JS = 'localStorage.setItem("mode", {mode}); localStorage.setItem("theme", {mode});'
 
 # Sphinx marks math as span.math (inline) and div.math (display); MathJax CHTML puts an
 # mjx-container inside each one it typesets, and marks TeX it cannot parse with data-mjx-error.
@@ -70,6 +78,7 @@ class Visit:
     failed: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     math: dict = field(default_factory=dict)
+    inspection: Any = None  # what visit(inspect=...) returned for this page
     load_error: str = ""
     pending: dict = field(default_factory=dict)  # request -> url, while in flight
 
@@ -140,9 +149,14 @@ class Browser:
         self._browser.close()
         self._playwright.stop()
 
-    def open(self, visit: Visit):
-        """A new tab whose requests, failures and console errors are recorded into `visit`."""
+    def open(self, visit: Visit, *, color_mode: str | None = None):
+        """A new tab whose requests, failures and console errors are recorded into `visit`; in the
+        theme's `color_mode` ("light" or "dark") when one is given, else in the site's default."""
         page = self.context.new_page()
+        if color_mode is not None:
+            if color_mode not in COLOR_MODES:
+                raise ValueError(f"color_mode must be one of {COLOR_MODES}, got {color_mode!r}")
+            page.add_init_script(COLOR_MODE_JS.format(mode=json.dumps(color_mode)))
 
         def route(route):
             if self.site.is_local(route.request.url):
@@ -184,12 +198,16 @@ class Browser:
             waited += 50
             quiet = quiet + 50 if not visit.pending else 0
 
-    def visit(self, path: str, *, redirects_to: str | None = None, screenshot: Path | None = None) -> Visit:
-        """Load one page like a student: wait for the network to go quiet and MathJax to finish."""
+    def visit(self, path: str, *, redirects_to: str | None = None, screenshot: Path | None = None,
+              color_mode: str | None = None, inspect: Callable[[Any], Any] | None = None) -> Visit:
+        """Load one page like a student: wait for the network to go quiet and MathJax to finish.
+
+        `color_mode` opens it in the theme's light or dark mode; `inspect(page)` runs on the loaded
+        page (before any screenshot) and what it returns is kept as `visit.inspection`."""
         from playwright.sync_api import Error as PlaywrightError
 
         visit = Visit(path)
-        page = self.open(visit)
+        page = self.open(visit, color_mode=color_mode)
         try:
             page.goto(self.site.url(path), wait_until="load")
             if redirects_to:
@@ -198,6 +216,8 @@ class Browser:
             visit.math = page.evaluate(MATH_STATE_JS)
             self.settle(page, visit)  # fonts MathJax asked for while typesetting
             visit.final_url = page.url
+            if inspect is not None:
+                visit.inspection = inspect(page)
             if screenshot:
                 # the whole page on one tall screen (a full_page capture would cut the sticky sidebar)
                 height = min(page.evaluate("document.documentElement.scrollHeight"), 12_000)
