@@ -153,3 +153,39 @@ def test_start_up_noise_is_dropped_and_other_stderr_kept():
     assert [(o["name"], o["text"]) for o in outputs] == [
         ("stderr", "/x.py:1: UserWarning: Do not pass an `input_shape`\n"),
         ("stdout", "I0000 00:00:1.0   1 port.cc:1] printed by the lesson\n")]
+
+
+def _one_chapter_book(book, repository_url: str) -> subprocess.CompletedProcess:
+    """The course's _config.yml (its own static files left out) on a one-chapter book, with this repository URL."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["repository"]["url"] = repository_url
+    config["sphinx"]["config"]["html_static_path"] = []
+    config["sphinx"]["config"].pop("html_css_files", None)
+    (book / "chapters").mkdir(parents=True)
+    (book / "_config.yml").write_text(yaml.safe_dump(config))
+    (book / "intro.md").write_text("# Intro\n")
+    (book / "chapters" / "01_one.md").write_text(
+        (ROOT / "chapters" / "01_recurrent_cell.md").read_text().split("# The recurrent cell")[0]
+        + "# One\n\n```{code-cell} ipython3\nprint(6 * 7)\n```\n")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01_one\n")
+    return subprocess.run([str(VENV_BIN / "jupyter-book"), "build", str(book), "-W"], env=tool_env(), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_a_named_repository_gets_a_binder_button_and_a_source_link(tmp_path):
+    """The buttons _config.yml's comment promises once a repository is named: Binder and the source link, no Colab
+    (Colab cannot open a MyST Markdown chapter), and the notebook's set-up cell says how to clone it."""
+    result = _one_chapter_book(tmp_path, "https://github.com/someone/rnn-course")
+    assert result.returncode == 0, result.stdout[-3000:]
+    page = BeautifulSoup((tmp_path / "_build/html/chapters/01_one.html").read_text(), "html.parser")
+    links = {" ".join(a.get_text().split()): a["href"] for a in page.select(".dropdown-launch-buttons a")}
+    assert links == {"Binder": "https://mybinder.org/v2/gh/someone/rnn-course/main?urlpath=tree/chapters/01_one.md"}
+    assert page.select_one("a.btn-source-repository-button")["href"] == "https://github.com/someone/rnn-course"
+    notebook = (tmp_path / "_build/html/_sources/chapters/01_one.ipynb").read_text()
+    assert "git clone https://github.com/someone/rnn-course.git" in notebook
+
+
+def test_a_repository_url_that_cannot_be_launched_fails_the_build(tmp_path):
+    result = _one_chapter_book(tmp_path, "rnn-course on our server")
+    assert result.returncode != 0
+    assert "repository.url in _config.yml must be https://github.com/<owner>/<name>" in result.stdout

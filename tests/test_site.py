@@ -250,10 +250,9 @@ def test_mathjax_is_the_sites_own_copy(built):
     assert any("_static/" + path in src for src in scripts), f"the first chapter loads no local MathJax: {scripts}"
 
 
-def test_chapter_pages_offer_the_notebook_and_launch_buttons(built):
-    org_repo = CONFIG["repository"]["url"].removeprefix("https://github.com/").strip("/")
-    branch = CONFIG["repository"]["branch"]
-    launch = CONFIG["launch_buttons"]
+def test_chapter_pages_offer_the_notebook_and_no_button_that_leads_nowhere(built):
+    """With no repository in _config.yml (the default): the .ipynb download, no launch button, no source link."""
+    assert not CONFIG["repository"]["url"], "the default _config.yml names no repository until one is published"
     chapters = part_files("Chapters")
     assert chapters
     for file in chapters:
@@ -263,21 +262,19 @@ def test_chapter_pages_offer_the_notebook_and_launch_buttons(built):
         assert button is not None, f"{page} offers no .ipynb download"
         notebook_path, _ = _local_target(page, button["href"])
         assert notebook_path.suffix == ".ipynb" and notebook_path.is_file(), f"{page}: {button['href']} missing"
-        # the chapter's own code, as a notebook a student can run (myst-nb 1.4 writes the outputs
-        # into this copy only on the build that executes the chapter, not on a cached rebuild)
+        # the chapter's own code, as a notebook a student can run, opened by a cell that says how
         notebook = nbformat.read(notebook_path, as_version=4)
         chapter = jupytext.read(ROOT / f"{file}.md")
         code = [cell.source for cell in chapter.cells if cell.cell_type == "code"]
         assert code and [cell.source for cell in notebook.cells if cell.cell_type == "code"] == code, (
             f"{page}: the .ipynb download is not the chapter's code")
-        links = {" ".join(a.get_text().split()): a["href"] for a in document.select(".dropdown-launch-buttons a")}
-        source = f"{file}.md"
-        assert links.get("Binder") == (f"{launch['binderhub_url']}/v2/gh/{org_repo}/{branch}"
-                                       f"?urlpath=tree/{source}"), f"{page}: Binder link {links.get('Binder')}"
-        assert links.get("Colab") == f"{launch['colab_url']}/github/{org_repo}/blob/{branch}/{source}", (
-            f"{page}: Colab link {links.get('Colab')}")
-        repo_button = document.select_one("a.btn-source-repository-button")
-        assert repo_button is not None and repo_button["href"] == CONFIG["repository"]["url"]
+        first = notebook.cells[0]
+        assert first.cell_type == "markdown" and "rnn_reference" in first.source and "make install" in first.source, (
+            f"{page}: the downloaded notebook does not start by saying what it needs and how to get it")
+        assert sum("rnn-course-setup" in c.get("metadata", {}).get("tags", []) for c in notebook.cells) == 1
+        assert not document.select(".dropdown-launch-buttons a"), f"{page} shows launch buttons with no repository"
+        assert document.select_one("a.btn-source-repository-button") is None, f"{page} links a source repository"
+        assert "executablebooks/jupyter-book" not in str(document), f"{page} links Jupyter Book's own repository"
 
 
 def _marked_lines(notebook: dict, begin: str, end: str) -> tuple[set[str], set[str]]:
@@ -504,4 +501,4 @@ def test_config_keeps_jupyter_books_extensions_except_thebe():
     from jupyter_book.config import get_default_sphinx_config
 
     expected = [name for name in get_default_sphinx_config()["extensions"] if name != "sphinx_thebe"]
-    assert CONFIG["sphinx"]["config"]["extensions"] == expected + ["rnn_course.book"]
+    assert CONFIG["sphinx"]["config"]["extensions"] == expected + ["rnn_course.book", "rnn_course.notebooks"]
