@@ -161,13 +161,13 @@ def _one_chapter_book(book, repository_url: str) -> subprocess.CompletedProcess:
     config["repository"]["url"] = repository_url
     config["sphinx"]["config"]["html_static_path"] = []
     config["sphinx"]["config"].pop("html_css_files", None)
-    (book / "chapters").mkdir(parents=True)
+    (book / "lesson").mkdir(parents=True)
     (book / "_config.yml").write_text(yaml.safe_dump(config))
     (book / "intro.md").write_text("# Intro\n")
-    (book / "chapters" / "01_one.md").write_text(
+    (book / "lesson" / "one.md").write_text(
         (ROOT / "chapters" / "01_recurrent_cell.md").read_text().split("# The recurrent cell")[0]
         + "# One\n\n```{code-cell} ipython3\nprint(6 * 7)\n```\n")
-    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01_one\n")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: lesson/one\n")
     return subprocess.run([str(VENV_BIN / "jupyter-book"), "build", str(book), "-W"], env=tool_env(), text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -177,11 +177,11 @@ def test_a_named_repository_gets_a_binder_button_and_a_source_link(tmp_path):
     (Colab cannot open a MyST Markdown chapter), and the notebook's set-up cell says how to clone it."""
     result = _one_chapter_book(tmp_path, "https://github.com/someone/rnn-course")
     assert result.returncode == 0, result.stdout[-3000:]
-    page = BeautifulSoup((tmp_path / "_build/html/chapters/01_one.html").read_text(), "html.parser")
+    page = BeautifulSoup((tmp_path / "_build/html/lesson/one.html").read_text(), "html.parser")
     links = {" ".join(a.get_text().split()): a["href"] for a in page.select(".dropdown-launch-buttons a")}
-    assert links == {"Binder": "https://mybinder.org/v2/gh/someone/rnn-course/main?urlpath=tree/chapters/01_one.md"}
+    assert links == {"Binder": "https://mybinder.org/v2/gh/someone/rnn-course/main?urlpath=tree/lesson/one.md"}
     assert page.select_one("a.btn-source-repository-button")["href"] == "https://github.com/someone/rnn-course"
-    notebook = (tmp_path / "_build/html/_sources/chapters/01_one.ipynb").read_text()
+    notebook = (tmp_path / "_build/html/_sources/lesson/one.ipynb").read_text()
     assert "git clone https://github.com/someone/rnn-course.git" in notebook
 
 
