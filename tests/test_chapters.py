@@ -43,6 +43,22 @@ LINES = {
 }
 
 
+# The values the source notes print, exactly as they print them, that the chapters quote. Each must be
+# quoted on its chapter's page (in the prose or as the notes' constant in a cell) and printed by a cell
+# at the same precision (thousands separators aside). The notes themselves are not in this repository;
+# these are the values the course quotes from them (0.6303138 is the notes' forward state of the
+# constant-initializer BiLSTM: Keras 3.15 prints the same digits, a float64 reference 0.6303139).
+TEXTBOOK = {
+    "chapters/01_recurrent_cell": ["(10, 8)"],
+    "chapters/02_keras_shapes": ["42", "(8, 3)", "(8, 2, 3)"],
+    "chapters/04_deep_bidirectional": ["27", "21", "48", "35,584", "331,264"],
+    "chapters/05_counting_parameters": ["529,441", "500,000", "29,312"],
+    "chapters/08_reading_outputs": ["0.6303138"],
+    "chapters/11_language_model": ["12", "11"],
+    "chapters/12_text_generation": ["12", "11", "(11, 5)"],
+}
+
+
 def outputs_of(chapter: str) -> tuple[BeautifulSoup, str]:
     soup = BeautifulSoup((HTML / f"{chapter}.html").read_text(encoding="utf-8"), "html.parser")
     text = "\n".join(div.get_text() for div in soup.select("div.cell_output"))
@@ -183,3 +199,24 @@ def test_no_tensorflow_start_up_log_on_the_page(book_build, chapter):
     _, text = outputs_of(chapter)
     for noise in ("absl::InitializeLog", "oneDNN custom operations", "cpu_feature_guard"):
         assert noise not in text, f"{chapter} shows TensorFlow's start-up log ({noise})"
+
+
+def test_every_textbook_value_names_a_chapter():
+    assert set(TEXTBOOK) <= set(CHAPTERS), set(TEXTBOOK) - set(CHAPTERS)
+
+
+@pytest.mark.parametrize("chapter", sorted(TEXTBOOK))
+def test_textbook_values_are_quoted_as_printed_and_computed_at_that_precision(book_build, chapter):
+    """Each value the notes print is on the page as the notes print it, and a cell prints the same digits."""
+    assert book_build[0] == 0
+    soup = page_of(chapter)
+    for output in soup.select("div.cell_output"):
+        output.decompose()
+    quoted = soup.select_one("article").get_text(" ")
+    _, printed = outputs_of(chapter)
+    for value in TEXTBOOK[chapter]:
+        assert value in quoted, f"{chapter} does not quote the notes' {value}"
+        digits = normalised(value)
+        boundary = r"(?<![\d.])" + re.escape(digits) + r"(?![\d])"
+        assert re.search(boundary, normalised(printed)), (
+            f"{chapter}: no cell prints the notes' {value} at the precision they print it")
