@@ -43,6 +43,7 @@ _EXPORTS = {
     "build_word_vocab": "data",
     "load_corpus": "data",
     "load_char_sentiment": "data",
+    "load_reviews": "data",
     "data_dir": "data",
     "set_seed": "utils",
     "keras_output_shapes": "keras_shapes",

@@ -1,11 +1,12 @@
 """Text to integer arrays and back: vocabularies, padding, language-model samples, sampling.
 
-Used in chapters/10_many_to_one (character-level many-to-one classification),
-chapters/11_language_model (a word-level RNN language model) and chapters/12_text_generation (text
-generation), and by assignments a06_sequence_classification and a07_language_model. Numpy only:
+Used in chapters/09_training (a word-level sentiment classifier and truncated BPTT),
+chapters/10_many_to_one (character-level many-to-one classification), chapters/11_language_model
+(a word-level RNN language model) and chapters/12_text_generation (text generation), and by
+assignments a06_sequence_classification and a07_language_model. Numpy only:
 `pad_sequences` here gives exactly what `keras.utils.pad_sequences` gives, without importing
 TensorFlow. The course's corpora live in the repository's `data/` folder (see data/README.md);
-`load_corpus` and `load_char_sentiment` read them.
+`load_corpus`, `load_char_sentiment` and `load_reviews` read them.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ CORPORA = {
     "char_corpus_en": "char_corpus_en.txt",
 }
 CHAR_SENTIMENT = "char_sentiment.tsv"
+REVIEWS = "reviews_en.tsv"
+# split -> (start, stop) as fractions of reviews_en.tsv, whose rows are in a fixed random order:
+# half for training (small enough for chapters/09_training to train four models in a minute),
+# a quarter each to choose settings on (validation) and to report once (test)
+REVIEW_SPLITS = {"train": (0.0, 0.5), "validation": (0.5, 0.75), "test": (0.75, 1.0)}
 DATA_ENV = "RNN_COURSE_DATA"  # set it to a folder to read the corpora from somewhere else
 
 
@@ -332,6 +338,29 @@ def load_char_sentiment() -> tuple[list[str], np.ndarray]:
         texts.append(parts[0])
         labels.append(int(parts[1]))
     return texts, np.array(labels, dtype=np.int32)
+
+
+def load_reviews(split: str) -> tuple[list[str], np.ndarray]:
+    """One split of data/reviews_en.tsv, the course's synthetic movie reviews: (texts, labels).
+
+    split: "train" (the first half of the file), "validation" (the next quarter) or "test" (the
+    last quarter); the file's rows are in a fixed random order, so the split is the same on every
+    machine and each part is a fair sample. texts: list of str (lower-case words, no
+    punctuation, at most 30 words); labels: int32 array (n,), 1 = positive, 0 = negative.
+    data/make_reviews.py writes the file and says how the labels follow from word order.
+    Taught in chapters/09_training.
+    """
+    if not isinstance(split, str) or split not in REVIEW_SPLITS:
+        raise ValueError(f"split must be one of {', '.join(map(repr, REVIEW_SPLITS))}, got {split!r}")
+    texts, labels = [], []
+    for number, line in enumerate(_read(REVIEWS).splitlines(), start=1):
+        parts = line.split("\t")
+        if len(parts) != 2 or parts[1] not in ("0", "1") or not parts[0]:
+            raise ValueError(f"{REVIEWS} line {number} must be 'text<TAB>0|1', got {line!r}")
+        texts.append(parts[0])
+        labels.append(int(parts[1]))
+    start, stop = (round(fraction * len(texts)) for fraction in REVIEW_SPLITS[split])
+    return texts[start:stop], np.array(labels[start:stop], dtype=np.int32)
 
 
 # --- helpers ---------------------------------------------------------------------------------
