@@ -19,6 +19,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -78,10 +79,23 @@ def _execute(path: str, timeout: int) -> tuple[str, dict | None, float, str | No
     from jupyter_cache.executors.utils import single_nb_execution
 
     notebook = read(Path(path))
-    result = single_nb_execution(notebook, cwd=str(Path(path).parent), allow_errors=False, timeout=timeout,
-                                 meta_override=True)
-    if result.err is not None:
-        return path, None, result.time, result.exc_string or repr(result.err)
+    # The kernel inherits this process's stderr, where it writes its start-up chatter ("running over TCP
+    # without encryption", TensorFlow's absl lines) over the build's progress: keep it in a file, and
+    # show it only with a failure, where it may explain one.
+    with tempfile.TemporaryFile(mode="w+") as kernel_stderr:
+        saved = os.dup(2)
+        os.dup2(kernel_stderr.fileno(), 2)
+        try:
+            result = single_nb_execution(notebook, cwd=str(Path(path).parent), allow_errors=False,
+                                         timeout=timeout, meta_override=True)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        if result.err is not None:
+            kernel_stderr.seek(0)
+            chatter = kernel_stderr.read().strip()
+            error = result.exc_string or repr(result.err)
+            return path, None, result.time, error + (f"\n(kernel stderr)\n{chatter}" if chatter else "")
     return path, without_start_up_noise(notebook), result.time, None
 
 
