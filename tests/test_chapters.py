@@ -50,9 +50,9 @@ LINES = {
 # constant-initializer BiLSTM: Keras 3.15 prints the same digits, a float64 reference 0.6303139).
 TEXTBOOK = {
     "chapters/01_recurrent_cell": ["(10, 8)"],
-    "chapters/02_keras_shapes": ["42", "(8, 3)", "(8, 2, 3)"],
+    "chapters/02_keras_shapes": ["42", "(8, 3)"],
     "chapters/04_deep_bidirectional": ["27", "21", "48", "35,584", "331,264"],
-    "chapters/05_counting_parameters": ["529,441", "500,000", "29,312"],
+    "chapters/05_counting_parameters": ["529,441", "500,000"],
     "chapters/08_reading_outputs": ["0.6303138"],
     "chapters/11_language_model": ["12", "11"],
     "chapters/12_text_generation": ["12", "11", "(11, 5)"],
@@ -212,7 +212,7 @@ def test_textbook_values_are_quoted_as_printed_and_computed_at_that_precision(bo
     soup = page_of(chapter)
     for output in soup.select("div.cell_output"):
         output.decompose()
-    quoted = soup.select_one("article").get_text(" ")
+    quoted = " ".join(soup.select_one("article").get_text(" ").split())  # `(10, 8)` is split over <span>s
     _, printed = outputs_of(chapter)
     for value in TEXTBOOK[chapter]:
         assert value in quoted, f"{chapter} does not quote the notes' {value}"
