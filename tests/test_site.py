@@ -409,7 +409,8 @@ def visits(browser) -> dict[str, Visit]:
     shots = {"intro.html": SHOTS / "landing.png", first_chapter: SHOTS / "chapter.png"}
     for old in shots.values():
         old.unlink(missing_ok=True)
-    result = {page: browser.visit(page, redirects_to=redirect_target(page), screenshot=shots.get(page))
+    result = {page: browser.visit(page, redirects_to=redirect_target(page), screenshot=shots.get(page),
+                                  inspect=lambda tab: tab.evaluate(OVERFLOWING_MATH_JS))
               for page in site_pages()}
     lines = [f"{'page':45s} {'requests':>8s} {'outside':>7s} {'failed':>6s} {'errors':>6s} {'math':>9s}"]
     for page, visit in result.items():
@@ -420,6 +421,25 @@ def visits(browser) -> dict[str, Visit]:
     (SHOTS / "requests.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return result
+
+
+# Display math wider than the article runs off the page's right edge (the reader sees it cut off):
+# every typeset display equation must end inside the article's column.
+OVERFLOWING_MATH_JS = """
+() => {
+  const article = document.querySelector("article.bd-article") || document.querySelector("main");
+  if (!article) return [];
+  const right = article.getBoundingClientRect().right;
+  return [...document.querySelectorAll('mjx-container[display="true"]')]
+    .filter(m => { const math = m.querySelector("mjx-math") || m; return math.getBoundingClientRect().right > right + 1; })
+    .map(m => (m.textContent || "").trim().slice(0, 80));
+}
+"""
+
+
+def test_no_display_equation_runs_off_the_page(visits):
+    wide = {page: visit.inspection for page, visit in visits.items() if visit.inspection}
+    assert not wide, f"display equations wider than the page's column (split them into lines): {wide}"
 
 
 def test_every_page_loads_offline_without_errors(visits):
