@@ -12,7 +12,8 @@ import http.server
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -230,3 +231,14 @@ class Browser:
         finally:
             page.close()
         return visit
+
+
+@contextmanager
+def browsing(root: Path) -> Iterator[Browser]:
+    """A browser on the built site at `root`, served locally, closed afterwards (the site tests' fixture)."""
+    with LocalSite(root) as site:
+        chromium = Browser(site)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -22,7 +22,7 @@ from collections import Counter
 
 import pytest
 
-from _browser import COLOR_MODES, VIEWPORT, Browser, LocalSite, Visit
+from _browser import COLOR_MODES, VIEWPORT, Visit, browsing
 from conftest import ROOT
 from test_site import HTML, redirect_target, site_pages, soup
 
@@ -154,12 +154,8 @@ def built(book_build) -> None:
 @pytest.fixture(scope="module")
 def browser(built):
     assert AXE.is_file(), f"{AXE} is missing: `make test` installs axe-core from the npm registry"
-    with LocalSite(HTML) as site:
-        chromium = Browser(site)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with browsing(HTML) as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import yaml
 from bs4 import BeautifulSoup
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from _browser import Browser, LocalSite, Visit
+from _browser import Browser, Visit, browsing
 from conftest import ROOT
 from rnn_course.manifest import load
 
@@ -394,12 +394,8 @@ def test_landing_page_shows_the_course_map_and_how_to_work(built):
 
 @pytest.fixture(scope="module")
 def browser(built):
-    with LocalSite(HTML) as site:
-        chromium = Browser(site)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with browsing(HTML) as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="module")
