@@ -8,6 +8,7 @@ in a temporary copy of its folder; the student's file is never written.
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ class TestResult:
     message: str = ""
 
 
-def _is_hidden_only(source: str) -> bool:
+def is_hidden_only(source: str) -> bool:
     """True when a test cell holds no code besides a docstring and comments (its tests are hidden)."""
     try:
         tree = ast.parse(source)
@@ -36,6 +37,24 @@ def _is_hidden_only(source: str) -> bool:
     body = [node for node in tree.body
             if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
     return not body
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def error_message(error: dict) -> str:
+    """One line for a test cell's error output: its exception, or which function is not implemented yet.
+
+    A function left as released raises a bare `NotImplementedError()`; "NotImplementedError: " tells
+    a student nothing, so the function is named from the traceback's innermost frame.
+    """
+    if error.get("ename") != "NotImplementedError" or error.get("evalue"):
+        return f"{error.get('ename')}: {error.get('evalue')}"
+    frames = re.findall(r"\bin (\w+)\b", _ANSI.sub("", "\n".join(error.get("traceback", []))))
+    functions = [name for name in frames if name != "module"]
+    if functions:
+        return f"`{functions[-1]}` is not implemented yet (replace its `raise NotImplementedError()` with your code)"
+    return "a function this test calls is not implemented yet (it still raises NotImplementedError)"
 
 
 def run_visible_tests(path: Path, limits: Limits | None = None) -> list[TestResult]:
@@ -66,8 +85,8 @@ def run_visible_tests(path: Path, limits: Limits | None = None) -> list[TestResu
         grade_id, points = meta.get("grade_id", "?"), float(meta.get("points", 0))
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:
-            results.append(TestResult(grade_id, points, "failed", f"{errors[0]['ename']}: {errors[0]['evalue']}"))
-        elif _is_hidden_only(cell.source):
+            results.append(TestResult(grade_id, points, "failed", error_message(errors[0])))
+        elif is_hidden_only(cell.source):
             results.append(TestResult(grade_id, points, "hidden"))
         else:
             results.append(TestResult(grade_id, points, "passed"))

@@ -54,6 +54,20 @@ def hidden_tests(source_nb: Path) -> dict[str, str]:
     return found
 
 
+def released_source(source: str) -> str:
+    """A test cell's source as released: its hidden-test region removed."""
+    return re.sub(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", "", source, flags=re.S)
+
+
+def visible_tests(source_nb: Path) -> set[str]:
+    """The grade_ids of the test cells `make check` runs on the release: code left outside hidden regions."""
+    from grading.selfcheck import is_hidden_only
+
+    return {grade_id(c) for c in nbformat.read(source_nb, as_version=4).cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+            and not c.metadata["nbgrader"].get("solution") and not is_hidden_only(released_source(c.source))}
+
+
 def make_submission(release_nb: Path, source_nb: Path, overrides: dict[str, str] | None = None,
                     solve: bool = True, unsolved: Iterable[str] = ()):
     """The released notebook with its solution cells filled in (and `overrides` applied).

@@ -23,10 +23,10 @@ import sys
 import nbformat
 import pytest
 
-from cases import all_wrong, for_assignment, trains, training_cell
+from cases import VISIBLE_CATCH_FLOOR, all_wrong, for_assignment, trains, training_cell
 from conftest import ROOT, tool_env
 from rnn_course.manifest import load
-from submissions import run_notebook, source_notebook
+from submissions import hidden_tests, released_source, run_notebook, source_notebook, visible_tests
 
 ASSIGNMENTS = load().assignments
 IDS = [a.id for a in ASSIGNMENTS]
@@ -102,9 +102,47 @@ def test_only_the_trained_model_is_graded_after_the_training_cell(assignment):
 
 @pytest.mark.parametrize("assignment, case", _cases("wrong"))
 def test_wrong_case_loses_points_with_its_hint(assignment, case):
+    """Graded, the mistake loses points with its hint; before that, the visible tests do what the case says.
+
+    A case marked `visible` fails a visible test (one `make check` runs) with a message that points at
+    the mistake; a case marked `hidden_only` passes every visible test (else the catalogue is stale).
+    """
     failed = run_case(assignment, case).failures()
     assert failed, f"{case.name!r} passed every test"
     assert any(case.hint in error for error in failed.values()), f"{case.name!r}: no message says {case.hint!r}: {failed}"
+    seen = {gid: error for gid, error in failed.items() if gid in visible_tests(source_notebook(assignment))}
+    if case.visible:
+        assert seen, f"{case.name!r} is marked visible but passes every visible test"
+        assert any(case.visible in error for error in seen.values()), \
+            f"{case.name!r}: no visible test's message says {case.visible!r}: {seen}"
+    else:
+        assert not seen, (f"{case.name!r} is marked hidden_only but a visible test catches it: {seen}; "
+                          "mark it `visible` with the text that test shows")
+
+
+@pytest.mark.parametrize("assignment", IDS)
+def test_visible_tests_catch_most_mistakes(assignment):
+    """Every wrong case says whether `make check` catches it; the visible tests catch VISIBLE_CATCH_FLOOR of them."""
+    cases = all_wrong(for_assignment(assignment))
+    unsure = [c.name for c in cases if bool(c.visible) == bool(c.hidden_only)]
+    assert not unsure, f"set exactly one of `visible` and `hidden_only` on: {unsure}"
+    caught = sum(bool(c.visible) for c in cases)
+    assert caught >= VISIBLE_CATCH_FLOOR * len(cases), (
+        f"{assignment}: the visible tests catch {caught} of {len(cases)} wrong cases, fewer than "
+        f"{VISIBLE_CATCH_FLOOR:.0%}; uncaught: {[c.name for c in cases if c.hidden_only]}")
+
+
+@pytest.mark.parametrize("assignment", IDS)
+def test_each_test_cell_is_visible_or_hidden(assignment):
+    """A test cell is either visible (`make check` runs all of it) or hidden (graded only): never half of each,
+    so that what `make check` reports for a cell is what that cell is worth."""
+    nb = nbformat.read(source_notebook(assignment), as_version=4)
+    hidden = hidden_tests(source_notebook(assignment))
+    mixed = [gid for gid in hidden if gid in visible_tests(source_notebook(assignment))]
+    assert not mixed, f"test cells with both visible code and a hidden region: {mixed}"
+    assert hidden and visible_tests(source_notebook(assignment)), "an assignment has visible and hidden tests"
+    assert all(released_source(c.source).strip() for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+               and c.cell_type == "code"), "a test cell is empty once released (give it a docstring)"
 
 
 @pytest.mark.parametrize("assignment, case", _cases("ALTERNATIVE"))

@@ -14,6 +14,15 @@ Each module defines:
   Training is what takes the time, and a wrong function is named by the cells before it.
 
 Each case maps the grade_id of a solution cell to the full source a student might submit.
+
+What the *visible* tests catch (what `make check` tells a student before submitting): every wrong
+case, WRONG and MORE_WRONG, sets exactly one of
+- `visible`: text that the failure of a visible test cell shows for this mistake (a message that
+  points at it), or
+- `hidden_only`: why no visible test can catch it (then no visible test may fail for it).
+tests/test_checks_notebooks.py holds each case to its claim and every assignment to
+VISIBLE_CATCH_FLOOR (80%) of its wrong cases caught; `python tools/visible_catch.py` runs each
+case through the real `make check` path and prints the table.
 """
 
 from __future__ import annotations
@@ -29,6 +38,11 @@ class Case:
     overrides: dict[str, str]
     hint: str = ""                                        # text the feedback must contain
     zero: tuple[str, ...] = field(default_factory=tuple)  # tests that must score 0
+    visible: str = ""      # text a failing visible test shows for this mistake (make check catches it)
+    hidden_only: str = ""  # or: why only a hidden test can catch it
+
+
+VISIBLE_CATCH_FLOOR = 0.8  # the share of an assignment's wrong cases its visible tests must catch
 
 
 def edit(source: str, old: str, new: str) -> str:
