@@ -40,6 +40,8 @@ def is_hidden_only(source: str) -> bool:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# A frame's header in IPython's traceback: "Cell In[3], line 3, in rnn_cell_step(x_t)" or "File /a.py:12, in f(x)"
+_FRAME = re.compile(r"^(?:Cell In\[\d+\], line \d+|File \S.*?:\d+), in (\w+)\(", re.M)
 
 
 def error_message(error: dict) -> str:
@@ -50,8 +52,7 @@ def error_message(error: dict) -> str:
     """
     if error.get("ename") != "NotImplementedError" or error.get("evalue"):
         return f"{error.get('ename')}: {error.get('evalue')}"
-    frames = re.findall(r"\bin (\w+)\b", _ANSI.sub("", "\n".join(error.get("traceback", []))))
-    functions = [name for name in frames if name != "module"]
+    functions = _FRAME.findall(_ANSI.sub("", "\n".join(error.get("traceback", []))))
     if functions:
         return f"`{functions[-1]}` is not implemented yet (replace its `raise NotImplementedError()` with your code)"
     return "a function this test calls is not implemented yet (it still raises NotImplementedError)"

@@ -184,3 +184,16 @@ def test_release_fails_its_visible_tests(graded):
                             cwd=ROOT, env=tool_env(), text=True, capture_output=True)
     assert result.returncode != 0
     assert "FAIL" in result.stdout and " 0 passed" in result.stdout.replace("\n0 passed", "\n 0 passed")
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert failed and all("is not implemented yet" in line for line in failed), \
+        f"make check on the blank release must name the function not implemented yet: {failed}"
+
+
+@pytest.mark.xdist_group("a01_rnn_from_scratch")
+def test_make_check_shows_what_the_catalogue_says():
+    """The real `make check` path (a kernel, the release's visible tests) agrees with a01's visible/hidden_only claims,
+    which tests/test_checks_notebooks.py holds in-process for every assignment."""
+    from visible_catch import check_assignment
+
+    outcomes, disagreements = check_assignment("a01_rnn_from_scratch", workers=1)
+    assert outcomes and not disagreements

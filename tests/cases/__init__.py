@@ -21,7 +21,7 @@ case, WRONG and MORE_WRONG, sets exactly one of
   points at it), or
 - `hidden_only`: why no visible test can catch it (then no visible test may fail for it).
 tests/test_checks_notebooks.py holds each case to its claim and every assignment to
-VISIBLE_CATCH_FLOOR (80%) of its wrong cases caught; `python tools/visible_catch.py` runs each
+VISIBLE_CATCH_FLOOR (80%) of its wrong cases caught; `python tests/visible_catch.py` runs each
 case through the real `make check` path and prints the table.
 """
 
