@@ -73,15 +73,16 @@ def course_with(n: int, tmp: Path) -> Path:
     return tmp
 
 
-def kernel_floor(repeats: int = 5) -> float:
-    """Seconds to start a kernel, import numpy and the assignment's checks, and shut it down."""
+def kernel_floor(repeats: int = 5, assignment: str = A, keras: bool = False) -> float:
+    """Seconds to start a kernel, import numpy, the assignment's checks (and Keras), and shut it down."""
     from jupyter_client.manager import start_new_kernel
 
+    code = f"import numpy\nimport rnn_reference.checks.{assignment}" + ("\nimport keras" if keras else "")
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         km, kc = start_new_kernel(kernel_name="python3")
-        kc.execute_interactive("import numpy\nimport rnn_reference.checks.a01_rnn_from_scratch", timeout=60)
+        kc.execute_interactive(code, timeout=120)
         kc.stop_channels()
         km.shutdown_kernel(now=True)
         times.append(time.perf_counter() - start)

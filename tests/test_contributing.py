@@ -81,7 +81,7 @@ CASES_MODULE = f'''from cases import Case
 
 MAX_SCORE = 10
 WRONG = [Case("first step", {{"last_hidden_state": "def last_hidden_state(h_seq):\\n    return h_seq[:, 0, :]\\n"}},
-              hint="the first step is returned instead of the last")]
+              hint="the first step is returned instead of the last", visible="expected the last step")]
 ALTERNATIVE = [Case("by index", {{"last_hidden_state":
                     "def last_hidden_state(h_seq):\\n    return h_seq[:, h_seq.shape[1] - 1]\\n"}})]
 CHEAT = [Case("reference", {{"last_hidden_state":
