@@ -1,7 +1,9 @@
 """Backpropagation through time, in numpy: why a vanilla RNN forgets and an LSTM remembers.
 
 Taught in chapters/06_lstm: BPTT, the gradient that fades over the steps of a SimpleRNN (the
-long-term dependency problem), and the LSTM's cell state as a gradient highway.
+long-term dependency problem), and the LSTM's cell state as a gradient highway. Graded in
+a08_bptt: `rnn_step_backward` (one SimpleRNN step) and `rnn_backward` (all of them, given the
+forward pass's states), which `simple_rnn_backward` runs after its own forward pass.
 
 The forward passes run through the shared time loop (`_recurrence.run`); the backward passes
 walk the same steps in reverse, carrying the gradient of the loss with respect to the state.
@@ -43,6 +45,109 @@ def _d_output_array(d_output, batch: int, timesteps: int, units: int, return_seq
     return per_step
 
 
+def _state_like(name: str, value, batch: int, units: int, what: str = "(batch, units)") -> np.ndarray:
+    """Check a 2-D float array of shape (batch, units); the message names `name`."""
+    value = _validate.float_array(name, value, ndim=2, shape_doc=what)
+    if value.shape != (batch, units):
+        raise ValueError(f"{name} must have shape {what} = ({batch}, {units}), got {value.shape}")
+    return value
+
+
+def _sequence_like(name: str, value, batch: int, timesteps: int, units: int) -> np.ndarray:
+    """Check a float array of shape (batch, timesteps, units); the message names `name`."""
+    what = "(batch, timesteps, units)"
+    value = _validate.float_array(name, value, ndim=3, shape_doc=what)
+    if value.shape != (batch, timesteps, units):
+        hint = (": that is timesteps + 1 states; h_seq holds the state after each step of x, without h0"
+                if value.shape == (batch, timesteps + 1, units) else "")
+        raise ValueError(f"{name} must have shape {what} = ({batch}, {timesteps}, {units}), got {value.shape}{hint}")
+    return value
+
+
+def _kernels(input_dim: int, kernel, recurrent_kernel) -> tuple[np.ndarray, np.ndarray, int]:
+    """Check kernel (input_dim, units) and recurrent_kernel (units, units); return them and units."""
+    recurrent_kernel = _validate.float_array("recurrent_kernel", recurrent_kernel, ndim=2, shape_doc="(units, units)")
+    units = recurrent_kernel.shape[0]
+    if recurrent_kernel.shape != (units, units):
+        raise ValueError(f"recurrent_kernel must be square, (units, units), got {recurrent_kernel.shape}")
+    kernel = _validate.float_array("kernel", kernel, ndim=2, shape_doc="(input_dim, units)")
+    if kernel.shape != (input_dim, units):
+        hint = ": it looks transposed (Keras stores the kernel as (input_dim, units))" if (
+            kernel.shape == (units, input_dim) and units != input_dim) else ""
+        raise ValueError(f"kernel must have shape (input_dim, units) = ({input_dim}, {units}), "
+                         f"got {kernel.shape}{hint}")
+    return kernel, recurrent_kernel, units
+
+
+def _step_backward(dh, x_t, h_prev, h_t, kernel, recurrent_kernel):
+    """rnn_step_backward without the argument checks: the one backward step every BPTT loop here runs."""
+    da = dh * (1.0 - h_t ** 2)  # (batch, units): through tanh, whose slope at a is 1 - tanh(a)^2 = 1 - h_t^2
+    dx_t = da @ kernel.T  # (batch, input_dim)
+    dh_prev = da @ recurrent_kernel.T  # (batch, units)
+    dkernel = x_t.T @ da  # (input_dim, units)
+    drecurrent_kernel = h_prev.T @ da  # (units, units)
+    dbias = da.sum(axis=0)  # (units,): the bias is added to every row of the batch
+    return dx_t, dh_prev, dkernel, drecurrent_kernel, dbias
+
+
+def rnn_step_backward(dh, x_t, h_prev, h_t, kernel, recurrent_kernel):
+    """Backward pass of one SimpleRNN step h_t = tanh(x_t @ kernel + h_prev @ recurrent_kernel + bias).
+
+    Shapes: dh = d loss / d h_t (batch, units), x_t (batch, input_dim), h_prev and h_t (batch,
+    units), kernel (input_dim, units), recurrent_kernel (units, units). The bias is not needed:
+    h_t already holds its effect. Returns (dx_t, dh_prev, dkernel, drecurrent_kernel, dbias),
+    each shaped like the argument it is the gradient for (dbias: (units,)).
+    Taught in chapters/06_lstm; graded in a08_bptt.
+    """
+    x_t = _validate.float_array("x_t", x_t, ndim=2, shape_doc="(batch, input_dim)")
+    batch, input_dim = x_t.shape
+    kernel, recurrent_kernel, units = _kernels(input_dim, kernel, recurrent_kernel)
+    dh = _state_like("dh", dh, batch, units)
+    h_prev = _state_like("h_prev", h_prev, batch, units)
+    h_t = _state_like("h_t", h_t, batch, units)
+    return _step_backward(dh, x_t, h_prev, h_t, kernel, recurrent_kernel)
+
+
+def _backward(dh_seq, x, h0, h_seq, kernel, recurrent_kernel):
+    """rnn_backward without the argument checks (arrays already validated)."""
+    batch, timesteps, _ = x.shape
+    dtype = np.result_type(dh_seq, x, h0, h_seq, kernel, recurrent_kernel)
+    dx = np.zeros(x.shape, dtype=dtype)  # (batch, timesteps, input_dim)
+    dkernel = np.zeros(kernel.shape, dtype=dtype)  # (input_dim, units)
+    drecurrent_kernel = np.zeros(recurrent_kernel.shape, dtype=dtype)  # (units, units)
+    dbias = np.zeros(recurrent_kernel.shape[0], dtype=dtype)  # (units,)
+    dh_next = np.zeros(h0.shape, dtype=dtype)  # (batch, units): d loss / d h_t through step t+1
+    for t in reversed(range(timesteps)):
+        dh = dh_seq[:, t, :] + dh_next  # (batch, units): h_t feeds the loss and step t+1
+        h_prev = h0 if t == 0 else h_seq[:, t - 1, :]  # (batch, units)
+        dx[:, t, :], dh_next, dk, drk, db = _step_backward(dh, x[:, t, :], h_prev, h_seq[:, t, :],
+                                                          kernel, recurrent_kernel)
+        dkernel += dk  # the same weights act at every step: their gradient is the sum over steps
+        drecurrent_kernel += drk
+        dbias += db
+    return dx, dh_next, dkernel, drecurrent_kernel, dbias  # dh_next is now d loss / d h0
+
+
+def rnn_backward(dh_seq, x, h0, h_seq, kernel, recurrent_kernel):
+    """Backpropagation through time over a whole SimpleRNN sequence, from its forward pass's states.
+
+    Shapes: dh_seq = d loss / d h_t for every step (batch, timesteps, units), as a loss on
+    `return_sequences=True` outputs gives it (zeros except the last step for a loss on h_T only);
+    x (batch, timesteps, input_dim); h0 the initial state (batch, units); h_seq every hidden
+    state of the forward pass (batch, timesteps, units); kernel (input_dim, units),
+    recurrent_kernel (units, units). Returns (dx, dh0, dkernel, drecurrent_kernel, dbias), each
+    shaped like the argument it is the gradient for (dbias: (units,)).
+    Taught in chapters/06_lstm; graded in a08_bptt.
+    """
+    x = _validate.rnn_input(x)
+    batch, timesteps, input_dim = x.shape
+    kernel, recurrent_kernel, units = _kernels(input_dim, kernel, recurrent_kernel)
+    h0 = _state_like("h0", h0, batch, units)
+    h_seq = _sequence_like("h_seq", h_seq, batch, timesteps, units)
+    dh_seq = _sequence_like("dh_seq", dh_seq, batch, timesteps, units)
+    return _backward(dh_seq, x, h0, h_seq, kernel, recurrent_kernel)
+
+
 def simple_rnn_backward(x, kernel, recurrent_kernel, bias, d_output, *, initial_state=None,
                         return_sequences=False) -> dict[str, np.ndarray]:
     """Gradients of loss = sum(output * d_output) for a SimpleRNN, by backpropagation through time.
@@ -63,22 +168,10 @@ def simple_rnn_backward(x, kernel, recurrent_kernel, bias, d_output, *, initial_
 
     h = simple_rnn_forward(x, kernel, recurrent_kernel, bias, initial_state=h0,
                            return_sequences=True)  # (batch, timesteps, units)
-    h_prev = np.concatenate([h0[:, None, :], h[:, :-1, :]], axis=1)  # (batch, timesteps, units)
-
-    grads = {"x": np.zeros_like(x, dtype=h.dtype), "kernel": np.zeros_like(kernel, dtype=h.dtype),
-             "recurrent_kernel": np.zeros_like(recurrent_kernel, dtype=h.dtype),
-             "bias": np.zeros_like(bias, dtype=h.dtype)}
-    dh_next = np.zeros((batch, units), dtype=h.dtype)  # (batch, units) gradient arriving from step t+1
-    for t in reversed(range(timesteps)):
-        dh = dh_next + d_output[:, t, :]  # (batch, units)
-        da = dh * (1.0 - h[:, t, :] ** 2)  # (batch, units) through tanh
-        grads["kernel"] += x[:, t, :].T @ da  # (input_dim, units)
-        grads["recurrent_kernel"] += h_prev[:, t, :].T @ da  # (units, units)
-        grads["bias"] += da.sum(axis=0)  # (units,)
-        grads["x"][:, t, :] = da @ kernel.T  # (batch, input_dim)
-        dh_next = da @ recurrent_kernel.T  # (batch, units)
-    grads["initial_state"] = dh_next  # (batch, units)
-    return grads
+    dx, dh0, dkernel, drecurrent_kernel, dbias = _backward(d_output.astype(h.dtype, copy=False), x, h0, h,
+                                                           kernel, recurrent_kernel)
+    return {"x": dx, "kernel": dkernel, "recurrent_kernel": drecurrent_kernel, "bias": dbias,
+            "initial_state": dh0}
 
 
 def lstm_backward(x, kernel, recurrent_kernel, bias, d_output, *, initial_state=None,
