@@ -56,42 +56,51 @@ def keras_output_shapes(layer, units, batch_size, timesteps, input_dim, *, retur
 
 WRONG = [
     Case("lstm has one state", {"keras_output_shapes": shapes(per_direction="1")},
-         hint="an LSTM returns two states, h and c"),
+         hint="an LSTM returns two states, h and c", visible="an LSTM returns two states, h and c"),
     Case("bidirectional output not doubled", {"keras_output_shapes": shapes(features="units")},
-         hint="joins the forward and backward outputs along the last axis"),
+         hint="joins the forward and backward outputs along the last axis",
+         visible="concat puts both directions side by side, 2 * units"),
     Case("states keep the time axis", {"keras_output_shapes": shapes(
         state="(batch_size, timesteps, units) if return_sequences else (batch_size, units)")},
-        hint="a state has no time axis"),
+        hint="a state has no time axis", visible="a state has no time axis"),
     Case("bidirectional states counted once", {"keras_output_shapes": shapes(copies="1")},
-         hint="Bidirectional returns the states of both directions"),
+         hint="Bidirectional returns the states of both directions",
+         visible="h and c (an LSTM has two) of both directions"),
     Case("one shape not wrapped in a list", {"keras_output_shapes": shapes(single="output")},
-         hint="not a list of shapes"),
+         hint="not a list of shapes", visible="return [shape] even for one output"),
     Case("input_dim used for units", {"keras_output_shapes": shapes(features="directions * input_dim")},
-         hint="input_dim is used where units belongs"),
-    Case("asks keras instead of reasoning", {"keras_output_shapes": ASKS_KERAS}, hint="builds Keras layers"),
+         hint="input_dim is used where units belongs",
+         visible="did you use input_dim (10) instead of units (3)?"),
+    Case("asks keras instead of reasoning", {"keras_output_shapes": ASKS_KERAS}, hint="builds Keras layers",
+         visible="keras_output_shapes built Keras objects"),
     Case("every layer returns sequences", {"build_stacked_model": model(return_sequences="True")},
-         hint="the last recurrent layer, has return_sequences=True"),
+         hint="the last recurrent layer, has return_sequences=True",
+         visible="the last recurrent layer must not return sequences"),
     Case("no layer returns sequences", {"build_stacked_model": model(return_sequences="False")},
-         hint="a recurrent layer before the last has return_sequences=False"),
+         hint="a recurrent layer before the last has return_sequences=False",
+         visible="every recurrent layer but the last needs return_sequences=True"),
     Case("bidirectional ignored", {"build_stacked_model": model(wrap="False")},
-         hint="must be wrapped in keras.layers.Bidirectional"),
+         hint="must be wrapped in keras.layers.Bidirectional",
+         visible="so wrap the layer in keras.layers.Bidirectional(...)"),
     Case("dense with sigmoid", {"build_stacked_model": model(activation=', activation="sigmoid"')},
-         hint="has none (linear)"),
+         hint="has none (linear)", visible="the spec's Dense(dense_units) has none (linear)"),
 ]
 
 # Keras names its layers with counters that are per thread and reset by clear_session (Keras 3.15.1,
 # keras/src/backend/common/global_state.py): a rule that read them saw neither of these.
 MORE_WRONG = [
+    Case("gru has two states", {"keras_output_shapes": shapes(per_direction='2 if layer in ("lstm", "gru") else 1')},
+         hint="a GRU has a single state h", visible="a GRU has one state, h"),
     Case("asks keras, then clears the session", {"keras_output_shapes": ASKS_KERAS.replace(
         "    return [tuple(r.shape)", "    keras.utils.clear_session()\n    return [tuple(r.shape)")},
-         hint="builds Keras layers"),
+         hint="builds Keras layers", visible="keras_output_shapes built Keras objects"),
     Case("asks keras in another thread", {"keras_output_shapes": ASKS_KERAS.replace(
         "def keras_output_shapes(", "def _ask_keras(") + '''
 def keras_output_shapes(*args, **kwargs):
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(_ask_keras, *args, **kwargs).result()
-'''}, hint="builds Keras layers"),
+'''}, hint="builds Keras layers", visible="keras_output_shapes built Keras objects"),
 ]
 
 ALTERNATIVE = [
