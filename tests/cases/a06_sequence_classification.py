@@ -1,6 +1,6 @@
 """Assignment a06_sequence_classification: wrong, alternative and cheating submissions (see tests/cases/__init__.py)."""
 
-from . import Case
+from . import Case, edit
 
 MAX_SCORE = 20
 TRAINING = "train_classifier"  # the cells after it score the trained model
@@ -47,25 +47,42 @@ WRONG = [
     Case("vocab in order of appearance", {"build_char_vocab": VOCAB.format(
         chars='list(dict.fromkeys("".join(words)))',
         start='{"<pad>": 0, **{c: i for i, c in enumerate(chars, start=1)}}')},
-        hint="in order of first appearance"),
+        hint="in order of first appearance",
+        visible="number the characters in sorted order, not in order of appearance"),
     Case("vocab without pad", {"build_char_vocab": VOCAB.format(
         chars='sorted(set("".join(words)))', start='{c: i for i, c in enumerate(chars, start=1)}')},
-        hint="is missing: the vocabulary starts with"),
+        hint="is missing: the vocabulary starts with", visible="'<pad>' is missing"),
     Case("padding at the end", {"encode_and_pad": encode(place="x[row, :len(kept)] = kept")},
-         hint="the padding is at the end"),
+         hint="the padding is at the end", visible="'bad' is padded at the end; pad in front"),
     Case("long words keep their start", {"encode_and_pad": encode(kept="ids[:maxlen]")},
-         hint="keeps its first maxlen characters"),
-    Case("no mask", {"build_classifier": classifier(mask="False")}, hint="the padding is not masked"),
+         hint="keeps its first maxlen characters",
+         visible="the long words kept their first 2 characters; keep the last ones"),
+    Case("no mask", {"build_classifier": classifier(mask="False")}, hint="the padding is not masked",
+         visible="the padding steps change the prediction"),
     Case("recurrent layer returns sequences", {"build_classifier": classifier(gru_options=", return_sequences=True")},
-         hint="the recurrent layer returns the whole sequence"),
+         hint="the recurrent layer returns the whole sequence",
+         visible="the recurrent layer must not return sequences (many-to-one)"),
     Case("embedding one row short", {"build_classifier": classifier(rows="vocab_size - 1")},
-         hint="fewer rows than vocab_size"),
+         hint="fewer rows than vocab_size",
+         visible="the Embedding has fewer rows than vocab_size"),
     Case("trained for one epoch", {"train_classifier": (
         "keras.utils.set_random_seed(0)\n"
         "model = build_classifier(len(char2idx), maxlen)\n"
         "model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])\n"
         "model.fit(x_train, train_labels, epochs=1, batch_size=64, verbose=0)\n")},
-        hint="accuracy on the held-out words is"),
+        hint="accuracy on the held-out words is",
+        visible="below 0.85: train longer"),
+]
+
+MORE_WRONG = [
+    Case("characters numbered from 0", {"build_char_vocab": VOCAB.format(
+        chars='sorted(set("".join(words)))', start='{"<pad>": 0, **{c: i for i, c in enumerate(chars)}}')},
+        hint="here the characters start at 0", visible="the characters are numbered from 0"),
+    Case("float ids", {"encode_and_pad": edit(encode(), ', dtype="int32")', ')')},
+         hint="ids are integers", visible="ids must be integers"),
+    Case("two softmax outputs", {"build_classifier": edit(classifier(), 'Dense(1, activation="sigmoid")',
+                                                          'Dense(2, activation="softmax")')},
+         hint="one sigmoid unit", visible="one sigmoid unit, Dense(1, activation='sigmoid')"),
 ]
 
 ALTERNATIVE = [
