@@ -1,6 +1,6 @@
 """Assignment a07_language_model: wrong, alternative and cheating submissions (see tests/cases/__init__.py)."""
 
-from . import Case
+from . import Case, edit
 
 MAX_SCORE = 20
 TRAINING = "train_language_model"  # the cells after it score the trained model
@@ -51,21 +51,28 @@ def generate(context="pad + ids", temperature="temperature"):
 
 WRONG = [
     Case("one-word prefixes included", {"make_lm_sequences": SEQUENCES.format(start=1, sample="ids[:end]")},
-         hint="a one-word prefix has no word to predict"),
+         hint="a one-word prefix has no word to predict",
+         visible="a one-word prefix has no word to predict; start at [w1, w2]"),
     Case("previous word only", {"make_lm_sequences": SEQUENCES.format(start=2, sample="ids[end - 2:end]")},
-         hint="each sample must keep the whole context"),
+         hint="each sample must keep the whole context",
+         visible="each sample must keep the whole context from the start of the line"),
     Case("y kept 2-D", {"split_inputs_targets": (
         "def split_inputs_targets(padded):\n"
-        "    return padded[:, :-1], padded[:, -1:]\n")}, hint="y must be 1-D"),
+        "    return padded[:, :-1], padded[:, -1:]\n")}, hint="y must be 1-D", visible="use padded[:, -1], not padded[:, -1:]"),
     Case("power T instead of 1/T", {"sample_next": sample(q="p ** temperature")},
-         hint="the power is T instead of 1 / T"),
-    Case("temperature ignored", {"sample_next": sample(q="p.copy()")}, hint="the temperature is ignored"),
+         hint="the power is T instead of 1 / T",
+         visible="that is p ** T (0.04 : 0.64); the power is 1 / T"),
+    Case("temperature ignored", {"sample_next": sample(q="p.copy()")}, hint="the temperature is ignored",
+         visible="the temperature is ignored: the draws follow probs itself"),
     Case("global numpy random", {"sample_next": sample(draw="np.random.choice(len(q), p=q)")},
-         hint="the rng argument is not used"),
+         hint="the rng argument is not used",
+         visible="the same seeded rng must give the same draw: draw with rng, not np.random"),
     Case("context padded at the end", {"generate_text": generate(context="ids + pad")},
-         hint="the context is padded at the end"),
+         hint="the context is padded at the end",
+         visible="the context is padded at the end; pad in front"),
     Case("temperature not passed on", {"generate_text": generate(temperature="1.0")},
-         hint="pass it on to sample_next"),
+         hint="pass it on to sample_next",
+         visible="at temperature=0 every new token is the most likely one"),
     Case("trained for one epoch", {"train_language_model": (
         "keras.utils.set_random_seed(0)\n"
         "model = keras.Sequential([keras.Input(shape=(maxlen - 1,), dtype='int32'),\n"
@@ -73,7 +80,24 @@ WRONG = [
         "                          keras.layers.SimpleRNN(64), keras.layers.Dense(vocab_size, activation='softmax')])\n"
         "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n"
         "model.fit(X, y, epochs=1, batch_size=128, verbose=0)\n")},
-        hint="cross-entropy on the held-out sentences is"),
+        hint="cross-entropy on the held-out sentences is",
+        visible="not below 2.0: train longer"),
+]
+
+MORE_WRONG = [
+    Case("lines joined into one sequence", {"make_lm_sequences": (
+        "def make_lm_sequences(lines, token2idx):\n"
+        "    ids = [token2idx[word] for line in lines for word in line.split()]\n"
+        "    return [ids[:end] for end in range(2, len(ids) + 1)]\n")},
+        hint="prefixes must restart at every line", visible="the prefixes must restart at every line"),
+    Case("probs taken as logits", {"sample_next": sample(q="np.exp(p / temperature)")},
+         hint="probs are treated as logits", visible="probs are treated as logits"),
+    Case("context never updated", {"generate_text": edit(generate(), "for t in tokens]", "for t in seed_tokens]")},
+         hint="the context never changes", visible="the context never changes"),
+    Case("context keeps the first ids", {"generate_text": edit(generate(), "[-(maxlen - 1):]", "[:maxlen - 1]")},
+         hint="the context keeps the FIRST maxlen - 1 ids", visible="the context keeps the FIRST maxlen - 1 ids"),
+    Case("rng not passed on", {"generate_text": edit(generate(), "temperature, rng)])", "temperature)])")},
+         hint="the rng argument is not passed on to sample_next", visible="pass rng on to sample_next"),
 ]
 
 ALTERNATIVE = [
