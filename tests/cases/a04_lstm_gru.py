@@ -148,6 +148,11 @@ MORE_WRONG = [
                                                                 "return [output, c, h]")},
          hint="the states are returned as [output, c, h]",
          visible="h and c are swapped; Keras returns (output, h, c)"),
+    Case("lstm final states are the initial ones", {"lstm_forward": edit(
+        lstm_forward(), "return [output, h, c]",
+        "return [output, *((zeros, zeros) if initial_state is None else initial_state)]")},
+         hint="the final states returned are the initial ones",
+         visible="the states returned are the initial ones"),
     Case("lstm returns one state", {"lstm_forward": edit(lstm_forward(), "return [output, h, c]", "return [output, h]")},
          hint="it must return [output, h, c]",
          visible="a tuple or list of three arrays (an LSTM has two states)"),

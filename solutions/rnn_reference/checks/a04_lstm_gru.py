@@ -134,7 +134,7 @@ def _lstm_run(x, kernel, recurrent_kernel, bias, h0, c0, *, return_sequences, re
     if return_sequences:
         output = np.stack(outputs, axis=1)  # (batch, timesteps, units)
     else:
-        output = outputs[-1] if pick == "last" else outputs[0]
+        output = outputs[0] if pick == "first" else outputs[-1]  # "initial" returns the last output, the first states
     if not return_state:
         return output
     if pick == "initial":
@@ -325,7 +325,7 @@ def _gru_run(x, kernel, recurrent_kernel, bias, reset_after, h0, *, return_seque
     if return_sequences:
         output = np.stack(outputs, axis=1)  # (batch, timesteps, units)
     else:
-        output = outputs[-1] if pick == "last" else outputs[0]
+        output = outputs[0] if pick == "first" else outputs[-1]  # "initial" returns the last output, the first states
     if not return_state:
         return output
     return [output, start if pick == "initial" else h]
