@@ -54,6 +54,9 @@ WRONG = [
 ]
 
 MORE_WRONG = [
+    Case("lstm count returned as a list of blocks", {"lstm_params": fn(LSTM, "[units * (input_dim + units + 1)] * 4")},
+         hint="must return one whole number",
+         visible="lstm_params(3, 5) must return one whole number"),
     Case("simple rnn sizes swapped", {"simple_rnn_params": fn(SIMPLE, "input_dim * (input_dim + units + 1)")},
          hint="units and input_dim are swapped",
          visible="units and input_dim are swapped"),
