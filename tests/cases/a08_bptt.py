@@ -123,7 +123,7 @@ WRONG = [
         "    return clipped, np.sqrt(sum(np.sum(c ** 2) for c in clipped))\n")},
          hint="the norm returned is the norm after clipping", visible="the norm returned is the norm after clipping"),
     Case("rescaled when below max_norm", clip(clipped="[g * max_norm / global_norm for g in grads]"),
-         hint="rescaled even when global_norm <= max_norm", visible="rescaled even when global_norm <= max_norm"),
+         hint="rescaled even when global_norm", visible="rescaled even when global_norm <= max_norm"),
 ]
 
 MORE_WRONG = [
