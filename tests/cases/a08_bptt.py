@@ -180,7 +180,8 @@ MORE_WRONG = [
          hint="every entry is left moved by", visible="every entry is left moved by"),
     Case("x put back by adding eps", numerical(("x[index] = saved + eps", "x[index] += eps"),
                                                ("x[index] = saved - eps", "x[index] -= 2 * eps"),
-                                               ("        x[index] = saved\n        grad", "        x[index] += eps\n        grad")),
+                                               ("        x[index] = saved\n        grad",
+                                                "        x[index] += eps\n        grad")),
          hint="changed afterwards by rounding", visible="adding and subtracting eps leaves rounding errors"),
     Case("divided by eps", numerical(("(above - below) / (2 * eps)", "(above - below) / eps")),
          hint="the difference is divided by eps", visible="the difference is divided by eps"),
@@ -261,7 +262,8 @@ ALTERNATIVE = [
             "    slope = 1.0 - np.square(h_t)\n"
             "    da = np.multiply(dh, slope)\n"
             "    return (np.einsum('bu,iu->bi', da, kernel), np.einsum('bu,vu->bv', da, recurrent_kernel),\n"
-            "            np.einsum('bi,bu->iu', x_t, da), np.einsum('bv,bu->vu', h_prev, da), np.einsum('bu->u', da))\n"),
+            "            np.einsum('bi,bu->iu', x_t, da), np.einsum('bv,bu->vu', h_prev, da),\n"
+            "            np.einsum('bu->u', da))\n"),
         "rnn_backward": (
             "def rnn_backward(dh_seq, x, h0, h_seq, kernel, recurrent_kernel):\n"
             "    n, steps, _ = x.shape\n"

@@ -506,10 +506,12 @@ def check_clip_by_global_norm(clip_by_global_norm) -> None:
         shapes = ", ".join(str(g.shape) for g in grads)
         state = ("all zero" if global_norm == 0 else
                  "clipped" if global_norm > max_norm else "not clipped: global norm below max_norm")
-        case = f"{len(grads)} arrays of shapes {shapes}, global norm {global_norm:.4g}, max_norm {max_norm:.4g} ({state})"
+        case = (f"{len(grads)} arrays of shapes {shapes}, global norm {global_norm:.4g}, "
+                f"max_norm {max_norm:.4g} ({state})")
         if not isinstance(got, (list, tuple)) or len(got) != 2:
             raise CheckFailed("`clip_by_global_norm` must return the pair (clipped, global_norm), the list of clipped "
-                              f"arrays and the global norm before clipping, as tf.clip_by_global_norm does.\n  case: {case}")
+                              "arrays and the global norm before clipping, as tf.clip_by_global_norm does."
+                              f"\n  case: {case}")
         out, norm = got
         if isinstance(norm, (list, tuple)) and not isinstance(out, (list, tuple)):
             raise CheckFailed("`clip_by_global_norm` returns (global_norm, clipped); the order is (clipped, "
