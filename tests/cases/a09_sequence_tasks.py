@@ -4,6 +4,8 @@ from . import Case, edit
 
 MAX_SCORE = 20
 
+# A hint is looked for in the HTML feedback, which escapes ' " < > &: hints stop short of them.
+
 MANY_TO_ONE = '''
 def build_many_to_one(vocab_size, embed_dim, units, num_classes):
     return keras.Sequential([
@@ -77,7 +79,7 @@ WRONG = [
          hint="RepeatVector with the wrong count", visible="use RepeatVector(timesteps)"),
     Case("decoder not given the encoder state",
          {"build_encoder_decoder": edit(ENCODER_DECODER, "(target_vectors, initial_state=state)", "(target_vectors)")},
-         hint="the decoder is not given the encoder's state", visible="the decoder is not given the encoder's state"),
+         hint="the decoder is not given the encoder", visible="the decoder is not given the encoder's state"),
     Case("sigmoid instead of softmax",
          {"build_many_to_one": edit(MANY_TO_ONE, 'activation="softmax"', 'activation="sigmoid"')},
          hint="a sigmoid where a softmax belongs", visible="a sigmoid where a softmax belongs"),
@@ -86,7 +88,7 @@ WRONG = [
          hint="the last Dense has no activation", visible="the last Dense has no activation"),
     Case("Dense(units) instead of Dense(num_classes)",
          {"build_many_to_one": edit(MANY_TO_ONE, "Dense(num_classes,", "Dense(units,")},
-         hint="end with Dense(num_classes, activation='softmax')",
+         hint="end with Dense(num_classes, activation=",
          visible="end with Dense(num_classes, activation='softmax')"),
     Case("Embedding one row short",
          {"build_many_to_one": edit(MANY_TO_ONE, "Embedding(vocab_size, embed_dim)", "Embedding(vocab_size - 1, embed_dim)")},
@@ -104,7 +106,7 @@ WRONG = [
          hint="the decoder is missing return_sequences=True", visible="the decoder gives one per target step"),
     Case("target Embedding sized by the source vocabulary",
          {"build_encoder_decoder": edit(ENCODER_DECODER, "Embedding(tgt_vocab, embed_dim)", "Embedding(src_vocab, embed_dim)")},
-         hint="the other vocabulary's size", visible="each Embedding needs input_dim = the size of the vocabulary"),
+         hint="the other vocabulary", visible="each Embedding needs input_dim = the size of the vocabulary"),
 ]
 
 MORE_WRONG = [
@@ -126,10 +128,10 @@ MORE_WRONG = [
          visible="each Embedding needs input_dim = the size of the vocabulary"),
     Case("tagger ends with Dense(vocab_size)",
          {"build_many_to_many": edit(MANY_TO_MANY, "Dense(num_tags,", "Dense(vocab_size,")},
-         hint="Dense(num_tags, activation='softmax')", visible="end with Dense(num_tags, activation='softmax')"),
+         hint="Dense(num_tags, activation=", visible="end with Dense(num_tags, activation='softmax')"),
     Case("captioner ends without a Dense",
          {"build_one_to_many": edit(ONE_TO_MANY, '        keras.layers.Dense(vocab_size, activation="softmax"),\n', "")},
-         hint="the recurrent layer's states come out directly", visible="end with Dense(vocab_size, activation='softmax')"),
+         hint="states come out directly", visible="end with Dense(vocab_size, activation='softmax')"),
 ]
 
 ALTERNATIVE = [
