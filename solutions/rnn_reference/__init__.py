@@ -1,8 +1,9 @@
 """rnn_reference: the course's reference solutions, in readable numpy.
 
 Chapters demonstrate these functions and the hidden tests grade students against them
-(`rnn_reference.checks`). Nothing here imports TensorFlow except `keras_shapes`, which is
-only loaded when one of its names is asked for.
+(`rnn_reference.checks`). Nothing here imports TensorFlow except `keras_shapes` and
+`sequence_tasks`, each loaded only when one of its names is asked for (and importing Keras only
+inside its functions).
 
 Names are loaded lazily: `from rnn_reference import lstm_forward` imports `lstm.py` only.
 """
@@ -26,6 +27,14 @@ _EXPORTS = {
     "gradient_norms_through_time": "bptt",
     "lstm_backward": "bptt",
     "lstm_gradient_norms_through_time": "bptt",
+    "rnn_step_backward": "bptt",
+    "rnn_backward": "bptt",
+    "numerical_gradient": "gradients",
+    "clip_by_global_norm": "gradients",
+    "build_many_to_one": "sequence_tasks",
+    "build_many_to_many": "sequence_tasks",
+    "build_one_to_many": "sequence_tasks",
+    "build_encoder_decoder": "sequence_tasks",
     "simple_rnn_params": "params",
     "lstm_params": "params",
     "gru_params": "params",
