@@ -15,11 +15,13 @@ assignment that needs TensorFlow). That a numpy assignment's grading never loads
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the kernels it starts inherit it (make bench sets it too)
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 from cases import for_assignment, trains, training_cell  # noqa: E402
 from grading_cost import kernel_floor  # noqa: E402
