@@ -136,11 +136,12 @@ def test_visible_tests_catch_most_mistakes(assignment):
 def test_each_test_cell_is_visible_or_hidden(assignment):
     """A test cell is either visible (`make check` runs all of it) or hidden (graded only): never half of each,
     so that what `make check` reports for a cell is what that cell is worth."""
-    nb = nbformat.read(source_notebook(assignment), as_version=4)
-    hidden = hidden_tests(source_notebook(assignment))
-    mixed = [gid for gid in hidden if gid in visible_tests(source_notebook(assignment))]
+    path = source_notebook(assignment)
+    nb = nbformat.read(path, as_version=4)
+    hidden, visible = hidden_tests(path), visible_tests(path)
+    mixed = [gid for gid in hidden if gid in visible]
     assert not mixed, f"test cells with both visible code and a hidden region: {mixed}"
-    assert hidden and visible_tests(source_notebook(assignment)), "an assignment has visible and hidden tests"
+    assert hidden and visible, "an assignment has visible and hidden tests"
     assert all(released_source(c.source).strip() for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
                and c.cell_type == "code"), "a test cell is empty once released (give it a docstring)"
 
