@@ -236,4 +236,10 @@ def main(assignment: str, *, workers: int | None, force: bool, scheduler: str | 
           f"{summary.skipped} unchanged, in {summary.seconds:.1f} s")
     print(f"grades: {summary.csv_path}\ndistribution: {summary.plot_path}\nfeedback: {root / 'feedback'}\n"
           f"log (every outcome; the traceback of each submission that could not be graded): {summary.log_path}")
-    return 130 if summary.interrupted else 0
+    if summary.interrupted:
+        return 130
+    if summary.errors:  # a script or a CI job must see that some students have no grade yet
+        print(f"{summary.errors} submission{'s' if summary.errors != 1 else ''} could not be graded; each error is "
+              f"named in {summary.csv_path} and {summary.log_path} (exit status 1)", file=sys.stderr)
+        return 1
+    return 0
