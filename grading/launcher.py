@@ -37,22 +37,29 @@ def launch(settings: dict, kernel_cmd: list[str], parent: int | None = None) -> 
         settings = dict(settings, give=[*settings.get("give", []), kernel_cmd[kernel_cmd.index("-f") + 1]])
     isolate(settings, parent)  # also arms the death signal: a worker killed mid-run leaves no kernel behind
     if kernel_cmd[:3] == [sys.executable, "-m", "ipykernel_launcher"]:
-        become_ipykernel(kernel_cmd[3:])
+        become_ipykernel(kernel_cmd[3:], parent)
     else:
         os.execv(kernel_cmd[0], kernel_cmd)
 
 
-def become_ipykernel(args: list[str]) -> None:
+def become_ipykernel(args: list[str], parent: int) -> None:
     """Run the IPython kernel in this process, as `python -m ipykernel_launcher ARGS` would.
 
     Exec'ing a new interpreter would repeat this one's start. And a grading kernel needs no
     debugger: with debugpy unavailable (as if not installed) ipykernel skips importing it, which
     was a fifth of the kernel's start-up time.
+
+    The kernel is told its parent (`parent`, the process that started it), as jupyter_client tells
+    every kernel it launches (JPY_PARENT_PID). ipykernel reads that variable when it is imported,
+    which in a kernel forked from the fork server was before the fork; without a parent it takes
+    itself for a terminal's `ipython kernel` and prints "Ctrl-C will not work" and how to connect
+    to it to the grader's terminal, for every submission.
     """
     import runpy
 
     sys.modules["debugpy"] = None  # `import debugpy` raises ImportError; ipykernel then runs without it
-    sys.argv = ["ipykernel_launcher", *args]
+    os.environ["JPY_PARENT_PID"] = str(parent)
+    sys.argv = ["ipykernel_launcher", f"--IPKernelApp.parent_handle={parent}", *args]
     runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
 
 

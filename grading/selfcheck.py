@@ -58,6 +58,21 @@ def error_message(error: dict) -> str:
     return "a function this test calls is not implemented yet (it still raises NotImplementedError)"
 
 
+def kernel_over_ipc(folder: Path):
+    """Configuration for a kernel that talks to this process over unix sockets in `folder`.
+
+    Over TCP (jupyter_client's default) the kernel warns on every start that it "is running over TCP
+    without encryption"; unix sockets in a private temporary folder are not readable by anyone else,
+    so the warning does not apply and a student's `make check` output is the tests' alone.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(folder / "kernel")  # sockets kernel-1, kernel-2, ...: absolute, not in the cwd
+    return config
+
+
 def run_visible_tests(path: Path, limits: Limits | None = None) -> list[TestResult]:
     """Execute the notebook at `path` and return the result of every graded test cell.
 
@@ -76,7 +91,7 @@ def run_visible_tests(path: Path, limits: Limits | None = None) -> list[TestResu
         work = Path(tmp) / "work"
         shutil.copytree(path.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         client = NotebookClient(nb, timeout=limits.cell_timeout, allow_errors=True, kernel_name="python3",
-                                resources={"metadata": {"path": str(work)}})
+                                resources={"metadata": {"path": str(work)}}, config=kernel_over_ipc(Path(tmp)))
         client.execute()
     results = []
     for cell in nb.cells:
