@@ -41,7 +41,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install toc book release serve test check grade bench clean
+.PHONY: help install toc book release serve test check grade report export bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -107,6 +107,14 @@ grade: $(STAMP)  ## autograde submitted/*/ASSIGNMENT, write feedback and grades:
 		echo "(the limits: $(BIN)/python -m grading grade --help)"; exit 2; }
 	$(BIN)/python -m grading grade "$(ASSIGNMENT)" $(if $(WORKERS),--workers '$(WORKERS)') $(if $(FORCE),--force) \
 		$(if $(SCHEDULER),--scheduler '$(SCHEDULER)') $(LIMIT_FLAGS)
+
+report: $(STAMP)  ## the class report (pass fraction per test, common mistakes): make report ASSIGNMENT=<id>
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make report ASSIGNMENT=<id>"; exit 2; }
+	$(BIN)/python -m grading report "$(ASSIGNMENT)"
+
+export: $(STAMP)  ## grades for an LMS into reports/lms/: make export LMS=canvas|moodle [ASSIGNMENTS="a01_... a02_..."]
+	@case "$(LMS)" in canvas|moodle) ;; *) echo "usage: make export LMS=canvas|moodle [ASSIGNMENTS=\"<id> <id> ...\"]"; exit 2;; esac
+	$(BIN)/python -m grading export "$(LMS)" $(if $(ASSIGNMENTS),--assignments $(ASSIGNMENTS))
 
 bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 	$(BIN)/python benchmarks/build_time.py

@@ -1,4 +1,4 @@
-"""The instructor command line: python -m grading {release,check,grade} ..."""
+"""The instructor command line: python -m grading {release,check,grade,report,export} ..."""
 
 from __future__ import annotations
 
@@ -35,6 +35,18 @@ def main(argv: list[str] | None = None) -> int:
                    help="stock sequential nbgrader instead (for comparison; of the limits only --cell-timeout applies)")
     p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
     limit_options.add_arguments(p)
+    p = sub.add_parser("report", help="the class report: per test the fraction passed and the most common mistakes",
+                       description="Write reports/ASSIGNMENT/class_report.csv, mistakes.csv and class_report.png "
+                                   "from the gradebook and the autograded notebooks (make grade writes them too).")
+    p.add_argument("assignment")
+    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    p = sub.add_parser("export", help="grades for an LMS: reports/lms/canvas_grades.csv or moodle_grades.csv",
+                       description="Write the gradebook's scores (manual grades and late penalties included) as "
+                                   "a Canvas gradebook import CSV or a Moodle grade import CSV into reports/lms/.")
+    p.add_argument("lms", choices=["canvas", "moodle"])
+    p.add_argument("--assignments", nargs="+", default=None,
+                   help="assignment ids, one column each (default: every assignment in the gradebook)")
+    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -54,6 +66,19 @@ def main(argv: list[str] | None = None) -> int:
         from .pipeline import main as grade_main
         return grade_main(args.assignment, workers=args.workers, force=args.force, scheduler=args.scheduler,
                           limits=limits, root=args.course.resolve())
+    if args.command == "report":
+        from .reports import report
+        for path in report(args.course.resolve(), args.assignment):
+            print(path)
+        return 0
+    if args.command == "export":
+        from .lms import export
+        try:
+            print(export(args.course.resolve(), args.lms, args.assignments))
+        except (ValueError, FileNotFoundError) as err:
+            print(f"export: {err}", file=sys.stderr)
+            return 2
+        return 0
     return 2
 
 
