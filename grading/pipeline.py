@@ -84,7 +84,8 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
             summary.skipped += 1
         else:
             todo.append(student)
-    isolation = describe_isolation(limits.network)
+    # nothing to grade, no kernel: the isolation probe (a new interpreter) would describe nothing that runs
+    isolation = describe_isolation(limits.network) if todo else "no kernel started"
     print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade, {summary.skipped} unchanged "
           f"(--force re-grades); {isolation}", file=sys.stderr)
     summary.log_path = root / "reports" / assignment / "grading.log"
@@ -111,7 +112,11 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
 
 def _grade(root: Path, assignment: str, students: list[str], todo: list[str], prints: dict[str, str],
            ledger: Ledger, limits: Limits, pool, job_fn, progress: bool, summary: Summary, log: RunLog) -> None:
-    generate_assignment(assignment, root)  # the gradebook knows the source cells
+    # The gradebook knows the source cells. With nothing to grade they are those every ledger entry was
+    # graded against (the source notebook is part of each fingerprint): nbgrader need not run again,
+    # unless the gradebook has lost the assignment.
+    if todo or not _in_gradebook(root, assignment):
+        generate_assignment(assignment, root)
     if todo:
         template = template_gradebook(root, assignment)
         config = (root / "nbgrader_config.py").read_text()
@@ -134,6 +139,20 @@ def _grade(root: Path, assignment: str, students: list[str], todo: list[str], pr
             _run(jobs(), len(todo), pool, progress, job_fn, summary,
                  on_result=lambda r: _finish(root, ledger, r, prints[r.student], summary, gb, log))
         summary.csv_path, summary.plot_path = export(root, assignment, ledger, students, gb)
+
+
+def _in_gradebook(root: Path, assignment: str) -> bool:
+    """True when the course's gradebook exists and holds `assignment` (without creating either)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not (root / "gradebook.db").is_file():
+        return False
+    with Gradebook(db_url(root), "rnn-course") as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            return False
+    return True
 
 
 def _finish(root: Path, ledger: Ledger, result: Result, print_: str, summary: Summary, gb,
