@@ -8,6 +8,7 @@ in a temporary copy of its folder; the student's file is never written.
 from __future__ import annotations
 
 import ast
+import atexit
 import re
 import shutil
 import tempfile
@@ -92,7 +93,12 @@ def run_visible_tests(path: Path, limits: Limits | None = None) -> list[TestResu
         shutil.copytree(path.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         client = NotebookClient(nb, timeout=limits.cell_timeout, allow_errors=True, kernel_name="python3",
                                 resources={"metadata": {"path": str(work)}}, config=kernel_over_ipc(Path(tmp)))
-        client.execute()
+        try:
+            client.execute()
+        except RuntimeError as err:  # nbclient's "Kernel died before replying to kernel_info", DeadKernelError
+            atexit.unregister(client._cleanup_kernel)  # nbclient's own, left registered: it would fail at exit
+            raise SystemExit(f"{path}: the notebook's kernel stopped ({err}); its own message, if it left one, "
+                             "is above") from None
     results = []
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
