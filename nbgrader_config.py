@@ -12,6 +12,12 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 
+# The exchange: the folder through which nbgrader's release_assignment, fetch_assignment, submit,
+# collect, release_feedback and fetch_feedback pass notebooks on one machine (a JupyterHub server).
+# nbgrader's own default folder, or $RNN_COURSE_EXCHANGE; students' own nbgrader_config.py (or
+# /etc/jupyter/nbgrader_config.py) names the same folder and course_id. README says how to set it up.
+c.Exchange.root = os.environ.get("RNN_COURSE_EXCHANGE", "/usr/local/share/nbgrader/exchange")
+
 # The released stub: a student sees exactly where to write and gets a clear error until they do.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

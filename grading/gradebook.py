@@ -69,6 +69,11 @@ def _save_auto_grades(gb, nb, result: Result) -> None:
         saver.preprocess_cell(cell, {}, index)
 
 
+# What `nbgrader collect` puts beside a submission: when it was submitted, and the secret that names the
+# feedback file in the exchange. `nbgrader release_feedback` reads both from feedback/<student>/<id>/.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
 def record(root: Path, result: Result, gb) -> None:
     """Write one result into the gradebook `gb`, autograded/ and feedback/ (the coordinator's job).
 
@@ -94,6 +99,12 @@ def record(root: Path, result: Result, gb) -> None:
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
+    submitted = root / "submitted" / result.student / result.assignment
+    for name in EXCHANGE_FILES:  # as nbgrader's autograde and generate_feedback carry them along
+        source = submitted / name
+        if source.is_file() and not source.is_symlink():
+            for folder in (out, feedback):
+                shutil.copyfile(source, folder / name)
     if result.status == "graded":
         (out / f"{result.assignment}.ipynb").write_text(result.notebook, encoding="utf-8")
         (feedback / f"{result.assignment}.html").write_text(result.feedback_html, encoding="utf-8")
