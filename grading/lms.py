@@ -29,27 +29,38 @@ MOODLE_COLUMNS = ["Username", "Email address", "First name", "Last name"]
 
 
 def scores(root: Path, gb, assignment: str) -> dict[str, float | None]:
-    """student id -> the score to report for `assignment` (None: leave the LMS grade empty)."""
-    from nbgrader.api import Assignment, SubmittedAssignment
+    """student id -> the score to report for `assignment` (None: leave the LMS grade empty).
+
+    The sums nbgrader's `SubmittedAssignment.score`, `.late_submission_penalty` and `.needs_manual_grade`
+    compute one submission at a time (a subquery each), here as two grouped queries for the class.
+    """
+    from nbgrader.api import Assignment, Grade, SubmittedAssignment, SubmittedNotebook
+    from sqlalchemy import func
 
     ledger = Ledger(root / "reports" / assignment / "ledger.jsonl")
-    found: dict[str, float | None] = {}
-    query = (gb.db.query(SubmittedAssignment.student_id, SubmittedAssignment.score,
-                         SubmittedAssignment.late_submission_penalty, SubmittedAssignment.needs_manual_grade)
-             .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
-             .filter(Assignment.name == assignment))
-    for student, score, penalty, waits in query.yield_per(1000):
+    of_assignment = ((SubmittedNotebook, SubmittedNotebook.assignment_id == SubmittedAssignment.id),
+                     (Assignment, Assignment.id == SubmittedAssignment.assignment_id))
+    penalties = dict(gb.db.query(SubmittedAssignment.student_id,
+                                 func.coalesce(func.sum(SubmittedNotebook.late_submission_penalty), 0.0))
+                     .join(*of_assignment[0]).join(*of_assignment[1])
+                     .filter(Assignment.name == assignment).group_by(SubmittedAssignment.student_id))
+    totals = (gb.db.query(SubmittedAssignment.student_id, func.coalesce(func.sum(Grade.score), 0.0),
+                          func.max(Grade.needs_manual_grade))
+              .join(*of_assignment[0]).join(*of_assignment[1]).join(Grade, Grade.notebook_id == SubmittedNotebook.id)
+              .filter(Assignment.name == assignment).group_by(SubmittedAssignment.student_id))
+    found: dict[str, float | None] = {student: None for student in penalties}  # a submission without grades
+    for student, score, waits in totals:
         entry = ledger.latest.get(student)
         if waits or (entry is not None and entry.get("status") != "graded"):
             found[student] = None
         else:
-            found[student] = max(0.0, (score or 0.0) - (penalty or 0.0))
+            found[student] = max(0.0, (score or 0.0) - (penalties.get(student) or 0.0))
     return found
 
 
 def export(root: Path, lms: str, assignments: Iterable[str] | None = None) -> Path:
     """Write reports/lms/<lms>_grades.csv for `assignments` (default: every assignment in the gradebook)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook, MissingEntry, Student
 
     from .gradebook import db_url
 
@@ -68,8 +79,8 @@ def export(root: Path, lms: str, assignments: Iterable[str] | None = None) -> Pa
                                  ) from None
         maxima = {name: gb.find_assignment(name).max_score for name in names}
         by_assignment = {name: scores(root, gb, name) for name in names}
-        students = [(s.id, s.first_name or "", s.last_name or "", s.email or "", s.lms_user_id or "")
-                    for s in gb.students]
+        students = [tuple(value or "" for value in row) for row in gb.db.query(
+            Student.id, Student.first_name, Student.last_name, Student.email, Student.lms_user_id)]
     folder = root / "reports" / "lms"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{lms}_grades.csv"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,7 +41,11 @@ def export(root: Path, assignment: str, ledger: Ledger, students: list[str], gb)
     plot_path = folder / "grade_distribution.png"
     _plot(rows, max_score, assignment, plot_path)
     if not _class_report_current(root, assignment):
-        class_report(root, assignment, ledger, students, gb)
+        try:
+            class_report(root, assignment, ledger, students, gb)
+        except Exception as err:  # the grades are recorded: a report that fails must not hide that
+            print(f"the class report could not be written ({type(err).__name__}: {err}); "
+                  f"make report ASSIGNMENT={assignment} retries it", file=sys.stderr)
     return csv_path, plot_path
 
 

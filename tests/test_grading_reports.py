@@ -35,6 +35,7 @@ CLASS = {  # student -> the case submitted (None: the reference solution)
 }
 LATE = ("ada", 2.0)  # nbgrader's late penalty on one submission
 MANUAL = ("ben", "test_simple_rnn_forward_state_hidden", 1.0)  # a grader gives ben that test's point by hand
+WAITING = ("cy", "test_rnn_cell_step_shape")  # a grade still waiting for a person: no score exported for cy
 
 
 def overrides(student: str) -> dict[str, str]:
@@ -59,6 +60,8 @@ def graded(tmp_path_factory):
         gb.find_submission_notebook(A, A, student).late_submission_penalty = penalty
         student, cell, score = MANUAL
         gb.find_grade(cell, A, A, student).manual_score = score
+        student, cell = WAITING
+        gb.find_grade(cell, A, A, student).needs_manual_grade = True
         gb.db.commit()
     assert cli(["report", A, "--course", str(course)]) == 0
     for lms in ("canvas", "moodle"):
@@ -116,7 +119,8 @@ def test_mistakes_are_counted_once_per_student(graded):
             continue
         assert n <= sum(runs[s].results[test][1] is not None for s in CLASS)
     report = {r["grade_id"]: r["top_mistakes"] for r in read(course / "reports" / A / "class_report.csv")}
-    assert "transposed" in report["test_rnn_cell_step_hidden"] and ": 2 students" in report["test_rnn_cell_step_hidden"]
+    hidden = report["test_rnn_cell_step_hidden"]
+    assert "transposed" in hidden and ": 2 students" in hidden
     assert report["test_rnn_cell_step_shape"] == ""
 
 
@@ -135,16 +139,20 @@ def test_class_report_plot_is_a_png(graded):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
 
 
-def expected_scores(runs: dict) -> dict[str, float]:
-    scores = {}
+def expected_scores(runs: dict) -> dict[str, float | None]:
+    scores: dict[str, float | None] = {}
     for student, run in runs.items():
         score = run.score()
         if student == MANUAL[0]:
             score += MANUAL[2] - (run.results[MANUAL[1]][0] if run.results[MANUAL[1]][1] is None else 0.0)
         if student == LATE[0]:
             score = max(0.0, score - LATE[1])
-        scores[student] = score
+        scores[student] = None if student == WAITING[0] else score
     return scores
+
+
+def number(text: str) -> float | None:
+    return None if text == "" else float(text)
 
 
 def test_canvas_csv(graded):
@@ -153,7 +161,7 @@ def test_canvas_csv(graded):
         table = list(csv.reader(f))
     assert table[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A]
     assert table[1][0] == "Points Possible" and float(table[1][5]) == 10
-    got = {row[3]: float(row[5]) for row in table[2:]}
+    got = {row[3]: number(row[5]) for row in table[2:]}
     assert got == expected_scores(runs)
 
 
@@ -161,7 +169,7 @@ def test_moodle_csv(graded):
     course, _, runs = graded
     rows = read(course / "reports" / "lms" / "moodle_grades.csv")
     assert list(rows[0]) == ["Username", "Email address", "First name", "Last name", A]
-    assert {r["Username"]: float(r[A]) for r in rows} == expected_scores(runs)
+    assert {r["Username"]: number(r[A]) for r in rows} == expected_scores(runs)
 
 
 def test_export_names_a_bad_assignment(graded, capsys):
