@@ -109,8 +109,10 @@ def test_mistakes_are_counted_once_per_student(graded):
                and CASES["recurrent kernel transposed"].hint in m]
     assert len(forward) == 1 and sum(n for (t, m), n in counts.items() if m == forward[0] and t != ALL_TESTS) == 6
     assert counts[ALL_TESTS, forward[0]] == 2  # three tests name it for ben and for cy: two students
-    transposed = {test: n for (test, mistake), n in counts.items() if CASES["recurrent kernel transposed"].hint in mistake}
-    bias = {test: n for (test, mistake), n in counts.items() if CASES["bias missing"].hint in mistake}
+    def named(case: str) -> dict[str, int]:
+        return {test: n for (test, mistake), n in counts.items() if CASES[case].hint in mistake}
+
+    transposed, bias = named("recurrent kernel transposed"), named("bias missing")
     assert transposed.get("test_rnn_cell_step_hidden") == 2, mistakes  # ben and cy
     assert bias.get("test_rnn_cell_step_hidden") == 1, mistakes  # dee
     # every count is at most the students who failed that test
