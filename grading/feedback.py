@@ -1,22 +1,30 @@
-"""Feedback preprocessors: what a student sees must name the mistake, never reveal the hidden tests.
+"""Feedback a student can read: it names the mistake, never reveals the hidden tests, works offline.
 
 Stock nbgrader restores hidden tests into the autograded notebook, so its feedback HTML shows their
 source, and a failing hidden test's traceback shows the frames of the check code. `HideHiddenTests`
 runs in `nbgrader generate_feedback` (see nbgrader_config.py): it removes the hidden region from
 every test cell's source and reduces the error output of cells that held hidden tests to the
 exception's one-line message, which the checks write for students.
+
+`CachedHTMLExporter` (the exporter nbgrader's GenerateFeedback runs for the course) writes one
+self-contained page: its math converted to MathML when the page is generated (Chromium, Firefox and
+Safari draw MathML with no script), long messages wrapped, and a table of every part's score and
+the total at the top, with a place for lines that change the total (a late penalty).
 """
 
 from __future__ import annotations
 
+import html as html_escape
 import re
 
-from jinja2 import BytecodeCache
+from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath, MathInlineParser
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
+from latex2mathml.converter import convert as latex_to_mathml
 
 HIDDEN_NOTE = "# (hidden tests run here when your notebook is graded; their result is shown below)"
 
@@ -72,6 +80,152 @@ def offline_html(text: str) -> str:
     return _EXTERNAL.sub("<!-- external resource removed: feedback works offline -->", text)
 
 
+# A command latex2mathml does not know comes out as an identifier spelled with its backslash, and an
+# environment it does not align (aligned, for one) keeps its column separators as identifiers.
+_UNKNOWN_COMMAND = re.compile(r">\\[A-Za-z]+<|<mi>&(amp;)?</mi>")
+
+
+def tex_to_mathml(tex: str, display: bool = False) -> str:
+    """`tex` as a MathML <math> element, which browsers render with no script and no network.
+
+    A formula latex2mathml cannot convert, or converts only by spelling an unknown command out, is
+    shown as its TeX source in a <code class="tex"> element instead: readable, never a broken page.
+    """
+    try:
+        mathml = latex_to_mathml(tex, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises assorted errors on TeX it cannot parse
+        mathml = ""
+    if not mathml or _UNKNOWN_COMMAND.search(mathml):
+        delimiter = "$$" if display else "$"
+        return f'<code class="tex">{html_escape.escape(delimiter + tex + delimiter, quote=False)}</code>'
+    return mathml
+
+
+class JupyterMathInlineParser(MathInlineParser):
+    r"""nbconvert's math parser, also taking \(...\) and \[...\] with one backslash, as Jupyter does.
+
+    nbconvert finds only \\(...\\) and \\[...\\] (markdown reads one backslash before a bracket as
+    an escape, so stock feedback shows "(x)" where the notebook showed the formula x).
+    """
+
+    INLINE_MATH_JUPYTER = r"(?<!\\)\\\((?P<math_inline_jupyter>(?s:.+?))(?<!\\)\\\)"
+    BLOCK_MATH_JUPYTER = r"(?<!\\)\\\[(?P<math_block_jupyter>(?s:.+?))(?<!\\)\\\]"
+    SPECIFICATION = {**MathInlineParser.SPECIFICATION, "inline_math_jupyter": INLINE_MATH_JUPYTER,
+                     "block_math_jupyter": BLOCK_MATH_JUPYTER}
+    DEFAULT_RULES = ("block_math_tex", "block_math_latex", "block_math_jupyter", "inline_math_tex",
+                     "inline_math_latex", "inline_math_jupyter",
+                     *(rule for rule in MathInlineParser.DEFAULT_RULES
+                       if rule not in ("block_math_tex", "block_math_latex", "inline_math_tex", "inline_math_latex")))
+
+    def parse_block_math_jupyter(self, m, state) -> int:
+        state.append_token({"type": "block_math", "raw": m.group("math_block_jupyter")})
+        return m.end()
+
+    def parse_inline_math_jupyter(self, m, state) -> int:
+        state.append_token({"type": "inline_math", "raw": m.group("math_inline_jupyter")})
+        return m.end()
+
+
+class MathMLRenderer(IPythonRenderer):
+    """nbconvert's markdown renderer with its math written as MathML instead of TeX left for MathJax.
+
+    nbconvert's math parser (MarkdownWithMath) finds $...$, $$...$$, \\(...\\), \\[...\\] and
+    \\begin{env}...\\end{env} outside code spans and code blocks; IPythonRenderer writes each back
+    with its delimiters for MathJax to typeset in the browser. Here they are converted at once.
+    """
+
+    def inline_math(self, body: str) -> str:
+        return tex_to_mathml(body)
+
+    def block_math(self, body: str) -> str:
+        return tex_to_mathml(body, display=True)
+
+    def latex_environment(self, name: str, body: str) -> str:
+        return tex_to_mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+
+
+# Long lines of an error or a printed message wrap inside the page instead of running off it
+# (the classic template scrolls them sideways); MathML display formulas that are too wide scroll.
+FEEDBACK_CSS = """<style type="text/css">
+div.output_area pre, div.output_subarea pre, div.output pre, .feedback-summary td {
+  white-space: pre-wrap; overflow-wrap: anywhere; word-break: normal;
+}
+div.output_subarea { overflow-x: visible; }
+math[display="block"] { display: block math; margin: 0.5em 0; overflow-x: auto; max-width: 100%; }
+code.tex { white-space: pre-wrap; overflow-wrap: anywhere; }
+table.feedback-summary { margin: 0.5em 0 1em; border-collapse: collapse; }
+table.feedback-summary th, table.feedback-summary td { padding: 0.2em 0.8em; border-bottom: 1px solid #ddd; }
+table.feedback-summary td.points, table.feedback-summary th.points { text-align: right; }
+table.feedback-summary tfoot td { font-weight: bold; border-bottom: none; }
+</style>
+"""
+
+_KINDS = {"test": "test", "code": "code answer", "written": "written answer", "task": "task"}
+
+
+def _points(value) -> str:
+    """A score as a student reads it: 2, 1.5, 0.33."""
+    return f"{round(float(value or 0), 2):g}"
+
+
+def summary_table(nb, resources: dict) -> str:
+    """The score of every graded part (its grade_id, what it is, score / points) and the total.
+
+    Rows are the notebook's graded cells in order, as nbgrader's GetGrades left their scores in the
+    metadata. The <tbody class="adjustments"> holds the lines that change the total after the
+    parts: nbgrader's late penalty when it is not zero; a manual-grading or late-policy line goes there.
+    """
+    rows = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not (meta.get("grade") or meta.get("task")):
+            continue
+        if meta.get("task"):
+            kind = "task"
+        elif not meta.get("solution"):
+            kind = "test"
+        else:
+            kind = "code" if cell.cell_type == "code" else "written"
+        gid = html_escape.escape(str(meta.get("grade_id", "")))
+        rows.append(f'<tr><td><a href="#{gid}"><code>{gid}</code></a></td><td>{_KINDS[kind]}</td>'
+                    f'<td class="points">{_points(meta.get("score"))} / {_points(meta.get("points"))}</td></tr>')
+    grades = resources.get("nbgrader", {})
+    adjustments = []
+    if float(grades.get("late_penalty") or 0) > 0:
+        adjustments.append(f'<tr class="late-penalty"><td colspan="2">Late submission penalty</td>'
+                           f'<td class="points">-{_points(grades["late_penalty"])}</td></tr>')
+    return ('<table class="feedback-summary">\n<thead><tr><th>Part</th><th>Kind</th>'
+            '<th class="points">Score</th></tr></thead>\n'
+            f'<tbody class="parts">{"".join(rows)}</tbody>\n'
+            f'<tbody class="adjustments">{"".join(adjustments)}</tbody>\n'
+            f'<tfoot><tr class="total"><td colspan="2">Total</td><td class="points">'
+            f'{_points(grades.get("score"))} / {_points(grades.get("max_score"))}</td></tr></tfoot>\n</table>\n')
+
+
+class RecordSummary(Preprocessor):
+    """Last in the exporter's chain: keep the score table of the notebook as graded.
+
+    The exporter's preprocessors (nbgrader's GetGrades among them) work on a copy of the notebook,
+    so the scores of the parts exist only there; the table is made from that copy.
+    """
+
+    def preprocess(self, nb, resources):
+        resources["feedback_summary"] = summary_table(nb, resources)
+        return nb, resources
+
+
+def student_page(html: str, table: str) -> str:
+    """The feedback page a student reads offline: no CDN script, long lines wrapped, and the score
+    `table` under the page's heading (before nbgrader's list of links to the graded cells)."""
+    html = offline_html(html)
+    if "</head>" in html:
+        html = html.replace("</head>", FEEDBACK_CSS + "</head>", 1)
+    marker = '<div id="toc">'
+    if marker in html:
+        html = html.replace(marker, table + marker, 1)
+    return html
+
+
 class _ProcessBytecodeCache(BytecodeCache):
     """Compiled Jinja templates kept for the life of the process (keyed by name, checked by source)."""
 
@@ -110,13 +264,39 @@ class CachedHTMLExporter(HTMLExporter):
     once per process (Jinja re-checks each against its source), and the parse is replaced by what it
     changes on a feedback page: images without alt text get nbconvert's placeholder text. (Its other
     change marks JupyterLab cells focusable; nbgrader's feedback template is the classic one, which
-    has none.) `tests/test_feedback_exporter.py` checks that the page equals HTMLExporter's.
+    has none.) `tests/test_feedback_exporter.py` checks that, with `student_page` off, the page
+    equals HTMLExporter's, and with it on, differs only by what `student_page` adds.
 
     Only public nbconvert API is used: the `environment` property, `register_filter`, the filters'
     constructors and TemplateExporter's `from_notebook_node`, which prepares the resources itself.
+
+    With `student_page` (the default) the page is also one a student reads offline: math converted
+    to MathML at generation time (MathMLRenderer; inlining MathJax instead would add 1-2 MB to every
+    student's page), long messages wrapped, a table of each part's score and the total at the top,
+    and no script from the internet (`offline_html`). With it off, the page is HTMLExporter's.
     """
 
+    student_page = Bool(True, help="MathML math, wrapped messages and a score table").tag(config=True)
+    _summary_registered = False
+
+    @pass_context
+    def markdown2html(self, context, source):
+        """HTMLExporter's markdown filter, with MathMLRenderer writing the math."""
+        if not self.student_page:
+            return super().markdown2html(context, source)
+        cell = context.get("cell", {})
+        renderer = MathMLRenderer(
+            escape=False, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
+            path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+            anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
+            **self.lexer_options)
+        return MarkdownWithMath(renderer=renderer, inline=JupyterMathInlineParser(hard_wrap=False)).render(source)
+
     def from_notebook_node(self, nb, resources=None, **kw):
+        if self.student_page and not self._summary_registered:
+            # registered at the first conversion, after the preprocessors nbgrader registers at start
+            self.register_preprocessor(RecordSummary, enabled=True)
+            self._summary_registered = True
         # before any template is loaded into this exporter's environment: compiled code is shared
         self.environment.bytecode_cache = TEMPLATE_CACHE
         langinfo = nb.metadata.get("language_info", {})
@@ -125,7 +305,10 @@ class CachedHTMLExporter(HTMLExporter):
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", widgets_filter(self, nb, resources))
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return add_missing_alt(html), resources
+        html = add_missing_alt(html)
+        if self.student_page:
+            html = student_page(html, resources.pop("feedback_summary", ""))
+        return html, resources
 
 
 def widgets_filter(exporter, nb, resources) -> WidgetsDataTypeFilter:

@@ -8,6 +8,7 @@ for images without any). These tests hold it to the stock exporter's output.
 from __future__ import annotations
 
 import copy
+import re
 
 import jinja2
 import nbformat
@@ -22,9 +23,12 @@ from grading.feedback import MISSING_ALT, TEMPLATE_CACHE, CachedHTMLExporter, ad
 PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
 
-def feedback_config():
-    """The configuration nbgrader's GenerateFeedback gives its exporter (template, paths)."""
-    return GenerateFeedback(coursedir=CourseDirectory()).config
+def feedback_config(student_page: bool = False):
+    """The configuration nbgrader's GenerateFeedback gives its exporter (template, paths); without
+    `student_page` the course's exporter renders exactly HTMLExporter's page."""
+    config = GenerateFeedback(coursedir=CourseDirectory()).config
+    config.CachedHTMLExporter.student_page = student_page
+    return config
 
 
 def notebook():
@@ -50,9 +54,9 @@ RESOURCES = {"nbgrader": {"score": 1.0, "max_score": 2.0, "late_penalty": 0.0, "
              "metadata": {"name": "n"}}
 
 
-def render(exporter_class) -> str:
-    html, _ = exporter_class(config=feedback_config()).from_notebook_node(copy.deepcopy(NOTEBOOK),
-                                                                     copy.deepcopy(RESOURCES))
+def render(exporter_class, student_page: bool = False) -> str:
+    html, _ = exporter_class(config=feedback_config(student_page)).from_notebook_node(copy.deepcopy(NOTEBOOK),
+                                                                                  copy.deepcopy(RESOURCES))
     return html
 
 
@@ -68,6 +72,26 @@ def test_the_page_is_the_one_htmlexporter_renders():
     assert dom(ours) == dom(stock)
     assert ours.count(MISSING_ALT) == stock.count(MISSING_ALT) == 2  # <IMG SRC=b.png/> and the plot
     assert "alt='described'" in ours and "&lt;img src=not-a-tag&gt;" in ours
+
+
+def test_the_student_page_is_that_page_with_mathml_a_score_table_and_no_cdn():
+    """What student_page (the default) adds to HTMLExporter's page, and nothing else of it changes."""
+    stock, ours = render(HTMLExporter), render(CachedHTMLExporter, student_page=True)
+    assert "\\tanh" in stock and "\\tanh" not in ours
+    assert ours.count("<math ") == 1 and "<mi>tanh</mi>" in ours
+    cdn = re.compile(r"<script[^>]*src=[\"']?https?://")
+    assert cdn.search(stock) and not cdn.search(ours)
+    table = BeautifulSoup(ours, "html.parser").select_one("table.feedback-summary")
+    assert [row.get_text("|") for row in table.select("tbody.parts tr")] == ["t|test|0 / 2"]
+    assert table.select_one("tfoot").get_text("|") == "Total|1 / 2"
+    assert "white-space: pre-wrap" in ours
+    # the rest of the page is HTMLExporter's: its text outside the math, the table and the styles
+    def rest(html):
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup.select("math, table.feedback-summary, style, script, head"):
+            tag.decompose()
+        return re.sub(r"\$[^$]*\$", "", soup.get_text()).split()
+    assert rest(ours) == rest(stock)
 
 
 def test_templates_are_compiled_once_per_process(monkeypatch):
