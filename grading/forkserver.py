@@ -31,7 +31,7 @@ class ForkServer:
         import subprocess
 
         ours, theirs = socket.socketpair()
-        self.process = subprocess.Popen([sys.executable, "-m", "grading.forkserver", str(theirs.fileno())],
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", "grading.forkserver", str(theirs.fileno())],
                                         pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         theirs.close()
         self.channel = ours

@@ -43,7 +43,9 @@ class SandboxedProvisioner(LocalProvisioner):
                 # ForkedKernel signals its session only while it is alive
                 self.pid, self.pgid, self.cwd = pid, None, cwd
                 return self.connection_info
-        launcher = [sys.executable, "-m", "grading.launcher", json.dumps(self.settings), "--"]
+        # -P: the kernel's folder (the submission's) is not put first on sys.path, so a submitted
+        # grading/ package cannot stand in for the launcher, which runs before the sandbox applies
+        launcher = [sys.executable, "-P", "-m", "grading.launcher", json.dumps(self.settings), "--"]
         return await super().launch_kernel(launcher + list(cmd), **kwargs)
 
 

@@ -62,9 +62,22 @@ def test_a_forked_kernel_is_a_child_of_the_fork_server(tmp_path):
 
 def test_without_the_fork_server_the_kernel_is_launched_through_the_launcher(tmp_path):
     _, out, cmdline = start_and_run(tmp_path, fork=False, code="import os; print(os.getsid(0) == os.getpid())")
-    assert cmdline[1:3] == ["-m", "grading.launcher"] and "--" in cmdline
+    assert cmdline[1:4] == ["-P", "-m", "grading.launcher"] and "--" in cmdline
     assert "ipykernel_launcher" in cmdline  # the launcher became the kernel: no second interpreter
     assert out.strip() == "True"  # a session of its own
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_grading_package_in_the_submission_is_not_the_grader(tmp_path, fork):
+    """A submitted grading/ beside the notebook (the kernel's folder) is never imported as the launcher, which
+    runs before the sandbox applies: had it been, its __init__ would leave a mark and stop the kernel."""
+    fake = tmp_path / "grading"
+    fake.mkdir()
+    mark = tmp_path / "the-grader-ran-submitted-code"
+    (fake / "__init__.py").write_text(f"open({str(mark)!r}, 'w').close()\nraise SystemExit(3)\n")
+    (fake / "launcher.py").write_text("")
+    _, out, _ = start_and_run(tmp_path, fork=fork, code="print('kernel ran')")
+    assert out.strip() == "kernel ran" and not mark.exists()
 
 
 def test_a_fork_request_without_its_fields_is_named():
