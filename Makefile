@@ -120,6 +120,7 @@ bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 	$(BIN)/python benchmarks/build_time.py
 	$(BIN)/python benchmarks/grading_cost.py
 	$(BIN)/python benchmarks/grading_per_assignment.py
+	$(BIN)/python benchmarks/noop_grading.py
 
 clean:  ## remove everything generated (keeps .venv)
 	rm -rf _build _vendor release autograded feedback reports gradebook.db grades.csv
