@@ -41,7 +41,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install toc book release serve test check grade report export bench clean
+.PHONY: help install toc book release serve test check grade report export manual feedback bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -115,6 +115,14 @@ report: $(STAMP)  ## the class report (pass fraction per test, common mistakes):
 export: $(STAMP)  ## grades for an LMS into reports/lms/: make export LMS=canvas|moodle [ASSIGNMENTS="a01_... a02_..."]
 	@case "$(LMS)" in canvas|moodle) ;; *) echo "usage: make export LMS=canvas|moodle [ASSIGNMENTS=\"<id> <id> ...\"]"; exit 2;; esac
 	$(BIN)/python -m grading export "$(LMS)" $(if $(ASSIGNMENTS),--assignments $(ASSIGNMENTS))
+
+manual: $(STAMP)  ## list the answers waiting for manual grading: make manual ASSIGNMENT=<id>
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make manual ASSIGNMENT=<id> (to set a score: $(BIN)/python -m grading manual set --help)"; exit 2; }
+	$(BIN)/python -m grading manual list "$(ASSIGNMENT)"
+
+feedback: $(STAMP)  ## regenerate feedback after manual grading: make feedback ASSIGNMENT=<id>
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make feedback ASSIGNMENT=<id>"; exit 2; }
+	$(BIN)/python -m grading feedback "$(ASSIGNMENT)"
 
 bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 	$(BIN)/python benchmarks/build_time.py

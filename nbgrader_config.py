@@ -35,3 +35,6 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "grading.feedback.HideHiddenTests",
 ]
+# ... written by the course's exporter, also when an instructor runs stock `nbgrader generate_feedback`:
+# MathML math, no CDN script, a score table saying which answers await manual grading.
+c.GenerateFeedback.exporter_class = "grading.feedback.CachedHTMLExporter"

@@ -1,4 +1,4 @@
-"""The instructor command line: python -m grading {release,check,grade,report,export} ..."""
+"""The instructor command line: python -m grading {release,check,grade,report,export,manual,feedback} ..."""
 
 from __future__ import annotations
 
@@ -47,6 +47,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--assignments", nargs="+", default=None,
                    help="assignment ids, one column each (default: every assignment in the gradebook)")
     p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    p = sub.add_parser("manual", help="grade by hand without a browser: list what waits, set a score and comment",
+                       description="Answers nbgrader's gradebook marks as needing manual grading (a03's written "
+                                   "answers): `list` them, or `set` one's score and comment (then make feedback).")
+    manual = p.add_subparsers(dest="manual_command", required=True)
+    q = manual.add_parser("list", help="student, grade_id and points of every answer waiting")
+    q.add_argument("assignment")
+    q.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    q = manual.add_parser("set", help="record a score (0..the answer's points) and optionally a comment")
+    q.add_argument("assignment")
+    q.add_argument("student")
+    q.add_argument("grade_id")
+    q.add_argument("score", type=float)
+    q.add_argument("--comment", default=None, help="shown to the student under the answer")
+    q.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    p = sub.add_parser("feedback", help="regenerate feedback/ from autograded/ and the gradebook (after manual grading)",
+                       description="Regenerate each student's feedback page through the course's exporter "
+                                   "(no hidden-test source, no CDN script), e.g. after manual grading.")
+    p.add_argument("assignment")
+    p.add_argument("--students", nargs="+", default=None, help="only these students (default: every one graded)")
+    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -79,6 +99,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"export: {err}", file=sys.stderr)
             return 2
         return 0
+    if args.command in ("manual", "feedback"):
+        from . import manual as manual_grading
+        root = args.course.resolve()
+        try:
+            if args.command == "feedback":
+                return manual_grading.main_feedback(root, args.assignment, args.students)
+            if args.manual_command == "list":
+                return manual_grading.main_list(root, args.assignment)
+            score, points = manual_grading.set_grade(root, args.assignment, args.student, args.grade_id,
+                                                     args.score, args.comment)
+            print(f"{args.student} {args.grade_id}: {score:g} / {points:g} recorded; "
+                  f"make feedback ASSIGNMENT={args.assignment} regenerates the feedback")
+            return 0
+        except manual_grading.ManualGradingError as err:
+            print(f"{args.command}: {err}", file=sys.stderr)
+            return 2
     return 2
 
 

@@ -168,14 +168,18 @@ def _points(value) -> str:
     return f"{round(float(value or 0), 2):g}"
 
 
-def summary_table(nb, resources: dict) -> str:
+AWAITING = "awaiting grading"
+
+
+def summary_table(nb, resources: dict, waiting: frozenset = frozenset()) -> str:
     """The score of every graded part (its grade_id, what it is, score / points) and the total.
 
     Rows are the notebook's graded cells in order, as nbgrader's GetGrades left their scores in the
-    metadata. The <tbody class="adjustments"> holds the lines that change the total after the
-    parts: nbgrader's late penalty when it is not zero; a manual-grading or late-policy line goes there.
+    metadata. A part in `waiting` (its grade still needs a person) says "awaiting grading", never 0.
+    The <tbody class="adjustments"> holds the lines that change the total after the parts: nbgrader's
+    late penalty when it is not zero, and, while parts wait, a line saying the total is provisional.
     """
-    rows = []
+    rows, waiting_points = [], 0.0
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if not (meta.get("grade") or meta.get("task")):
@@ -187,13 +191,22 @@ def summary_table(nb, resources: dict) -> str:
         else:
             kind = "code" if cell.cell_type == "code" else "written"
         gid = html_escape.escape(str(meta.get("grade_id", "")))
+        if meta.get("grade_id") in waiting:
+            waiting_points += float(meta.get("points") or 0)
+            score = f'{AWAITING} / {_points(meta.get("points"))}'
+        else:
+            score = f'{_points(meta.get("score"))} / {_points(meta.get("points"))}'
         rows.append(f'<tr><td><a href="#{gid}"><code>{gid}</code></a></td><td>{_KINDS[kind]}</td>'
-                    f'<td class="points">{_points(meta.get("score"))} / {_points(meta.get("points"))}</td></tr>')
+                    f'<td class="points">{score}</td></tr>')
     grades = resources.get("nbgrader", {})
     adjustments = []
     if float(grades.get("late_penalty") or 0) > 0:
         adjustments.append(f'<tr class="late-penalty"><td colspan="2">Late submission penalty</td>'
                            f'<td class="points">-{_points(grades["late_penalty"])}</td></tr>')
+    if waiting_points:
+        adjustments.append(f'<tr class="awaiting-grading"><td colspan="2">Provisional total: '
+                           f'{_points(waiting_points)} points are {AWAITING} by your instructor and not '
+                           f'counted yet</td><td class="points"></td></tr>')
     return ('<table class="feedback-summary">\n<thead><tr><th>Part</th><th>Kind</th>'
             '<th class="points">Score</th></tr></thead>\n'
             f'<tbody class="parts">{"".join(rows)}</tbody>\n'
@@ -210,8 +223,28 @@ class RecordSummary(Preprocessor):
     """
 
     def preprocess(self, nb, resources):
-        resources["feedback_summary"] = summary_table(nb, resources)
+        resources["feedback_summary"] = summary_table(nb, resources, waiting_grades(resources))
         return nb, resources
+
+
+def waiting_grades(resources: dict) -> frozenset:
+    """The grade_ids of this notebook whose grade nbgrader's gradebook marks `needs_manual_grade`.
+
+    GetGrades copies only each grade's score (0 for one nobody has graded) into the notebook, so the
+    gradebook is asked, at the db_url and ids GenerateFeedback put in the resources. With no gradebook
+    in the resources (an exporter run outside nbgrader) nothing waits.
+    """
+    ids = resources.get("nbgrader", {})
+    if not all(ids.get(key) for key in ("db_url", "notebook", "assignment", "student")):
+        return frozenset()
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(ids["db_url"]) as gb:
+        try:
+            notebook = gb.find_submission_notebook(ids["notebook"], ids["assignment"], ids["student"])
+        except MissingEntry:
+            return frozenset()
+        return frozenset(grade.name for grade in notebook.grades if grade.needs_manual_grade)
 
 
 def student_page(html: str, table: str) -> str:

@@ -243,6 +243,16 @@ def sweep_sandboxes() -> int:
     return killed
 
 
+def _waiting_for_manual_grading(csv_path: Path | None) -> int:
+    """How many rows of grades.csv have points a person still has to grade."""
+    import csv
+
+    if csv_path is None or not csv_path.is_file():
+        return 0
+    with csv_path.open(newline="", encoding="utf-8") as f:
+        return sum(1 for row in csv.DictReader(f) if float(row.get("points_to_grade") or 0) > 0)
+
+
 def main(assignment: str, *, workers: int | None, force: bool, scheduler: str | None, limits: Limits,
          root: Path = ROOT) -> int:
     def stop(signum, frame):
@@ -255,6 +265,10 @@ def main(assignment: str, *, workers: int | None, force: bool, scheduler: str | 
           f"{summary.skipped} unchanged, in {summary.seconds:.1f} s")
     print(f"grades: {summary.csv_path}\ndistribution: {summary.plot_path}\nfeedback: {root / 'feedback'}\n"
           f"log (every outcome; the traceback of each submission that could not be graded): {summary.log_path}")
+    waiting = _waiting_for_manual_grading(summary.csv_path)
+    if waiting:
+        print(f"{waiting} submission{'s have' if waiting != 1 else ' has'} points waiting for manual grading "
+              f"(python -m grading manual list {assignment}); make feedback ASSIGNMENT={assignment} after grading")
     if summary.interrupted:
         return 130
     if summary.errors:  # a script or a CI job must see that some students have no grade yet

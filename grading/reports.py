@@ -25,11 +25,17 @@ def export(root: Path, assignment: str, ledger: Ledger, students: list[str], gb)
     max_score = gb.find_assignment(assignment).max_score
     for student in students:
         entry = ledger.latest.get(student, {})
+        waiting = []  # (grade_id, points) of the answers a person still has to grade
         try:
-            score = gb.find_submission(assignment, student).score
+            submission = gb.find_submission(assignment, student)
+            score = submission.score
+            waiting = [(g.name, g.max_score) for nb in submission.notebooks for g in nb.grades
+                       if g.needs_manual_grade]
         except MissingEntry:
             score = None
         rows.append({"student_id": student, "score": score, "max_score": max_score,
+                     "points_to_grade": sum(points for _, points in waiting),
+                     "awaiting_manual_grading": " ".join(name for name, _ in waiting),
                      "status": entry.get("status", "not graded"), "error": entry.get("error", ""),
                      "notes": "; ".join(entry.get("notes", [])),
                      "seconds": round(entry.get("seconds", 0.0), 2)})

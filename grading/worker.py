@@ -180,8 +180,22 @@ def _nbgrader_config(job: Job, course: Path):
     config.SandboxedExecute.interrupt_on_timeout = True
     # the kernel is killed with its whole sandbox afterwards: no need for a polite shutdown
     config.SandboxedExecute.shutdown_kernel = "immediate"
-    config.GenerateFeedback.exporter_class = "grading.feedback.CachedHTMLExporter"
+    config.GenerateFeedback.exporter_class = FEEDBACK_EXPORTER
     return config
+
+
+FEEDBACK_EXPORTER = "grading.feedback.CachedHTMLExporter"  # the course's page (grading/feedback.py)
+
+
+def generate_feedback(api, course: Path, assignment: str, student: str) -> tuple[str | None, dict]:
+    """nbgrader's generate_feedback for one submission of the course at `course`: (the page, or None when
+    nbgrader wrote none, and nbgrader's outcome). `api`'s config names FEEDBACK_EXPORTER as
+    GenerateFeedback's exporter; `make feedback` (grading/manual.py) regenerates pages with this too."""
+    outcome = api.generate_feedback(assignment, student, force=True)
+    html = course / "feedback" / student / assignment / f"{assignment}.html"
+    if outcome["success"] and html.is_file():
+        return offline_html(html.read_text(encoding="utf-8")), outcome
+    return None, outcome
 
 
 def _read_grades(course: Path, job: Job) -> tuple[dict, float, float]:
@@ -222,10 +236,9 @@ def grade_job(job: Job) -> Result:
         autograded = course / "autograded" / job.student / job.assignment / f"{job.assignment}.ipynb"
         result.notebook = autograded.read_text(encoding="utf-8")
         result.grades, result.score, result.max_score = _read_grades(course, job)
-        feedback = api.generate_feedback(job.assignment, job.student, force=True)
-        html = course / "feedback" / job.student / job.assignment / f"{job.assignment}.html"
-        if feedback["success"] and html.is_file():
-            result.feedback_html = offline_html(html.read_text(encoding="utf-8"))
+        page, feedback = generate_feedback(api, course, job.assignment, job.student)
+        if page is not None:
+            result.feedback_html = page
             result.log = _warnings(result.log)  # graded: what nbgrader warned about is what the run log needs
         else:  # graded, but the student gets no page: the run log says why
             result.log = "nbgrader generate_feedback failed:\n" + _outcome_log(dict(feedback, success=False))
