@@ -21,11 +21,20 @@ class ManualGradingError(ValueError):
     """Bad input to `manual set`: the message names what is wrong."""
 
 
+def _gradebook(root: Path):
+    """The course's gradebook, which must exist (nbgrader's Gradebook would create an empty one)."""
+    from nbgrader.api import Gradebook
+
+    if not (root / "gradebook.db").is_file():
+        raise ManualGradingError(f"no gradebook at {root / 'gradebook.db'}: run make grade first")
+    return Gradebook(db_url(root))
+
+
 def waiting(root: Path, assignment: str) -> list[tuple[str, str, float]]:
     """(student, grade_id, max points) of every grade of `assignment` that needs a person, sorted."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(db_url(root)) as gb:
+    with _gradebook(root) as gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
@@ -45,9 +54,9 @@ def set_grade(root: Path, assignment: str, student: str, grade_id: str, score: f
     the comment of that cell, when given, is its manual_comment. The notebook is the assignment's own
     (the course has one notebook per assignment, named after it).
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(db_url(root)) as gb:
+    with _gradebook(root) as gb:
         try:
             grade = gb.find_grade(grade_id, assignment, assignment, student)
         except MissingEntry:

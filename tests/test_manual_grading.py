@@ -131,3 +131,12 @@ def test_waiting_points_are_reported_then_graded_by_hand_and_feedback_regenerate
     assert 'class="feedback-summary"' in page and row(page, "answer_1") == "2 / 2"
     assert "Clear and right." in page
     assert_no_hidden_source(page)
+
+
+def test_a_course_without_a_gradebook_gets_a_clear_error_and_no_empty_gradebook(tmp_path, capsys):
+    assert grading_main(["manual", "list", A, "--course", str(tmp_path)]) == 2
+    assert f"no gradebook at {tmp_path / 'gradebook.db'}: run make grade first" in capsys.readouterr().err
+    assert grading_main(["manual", "set", A, "s", "answer_1", "1", "--course", str(tmp_path)]) == 2
+    assert grading_main(["feedback", A, "--course", str(tmp_path)]) == 2
+    assert "no autograded submission" in capsys.readouterr().err
+    assert not (tmp_path / "gradebook.db").exists()
