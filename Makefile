@@ -124,6 +124,12 @@ feedback: $(STAMP)  ## regenerate feedback after manual grading: make feedback A
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make feedback ASSIGNMENT=<id>"; exit 2; }
 	$(BIN)/python -m grading feedback "$(ASSIGNMENT)"
 
+# nbgrader's formgrader on this course's gradebook, offline, on localhost (grading/formgrader.py prints the
+# URL with its token): PORT=8890 by default, TOKEN=<yours> or a new random one.
+.PHONY: formgrader
+formgrader: $(STAMP) $(MATHJAX)  ## grade by hand in the browser (nbgrader's formgrader): make formgrader [PORT=8890] [TOKEN=...]
+	$(BIN)/python -m grading.formgrader --port '$(or $(PORT),8890)' $(if $(TOKEN),--token '$(TOKEN)')
+
 bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 	$(BIN)/python benchmarks/build_time.py
 	$(BIN)/python benchmarks/grading_cost.py
