@@ -89,5 +89,7 @@ def test_the_summary_says_where_the_log_is(course, monkeypatch, capsys):
     monkeypatch.setattr(pipeline, "grade_assignment",
                         lambda *a, **k: pipeline.Summary(A, errors=1, log_path=log_path))
     monkeypatch.setattr(pipeline.signal, "signal", lambda *a: None)
-    assert pipeline.main(A, workers=1, force=False, scheduler=None, limits=Limits(), root=course) == 0
-    assert str(log_path) in capsys.readouterr().out
+    assert pipeline.main(A, workers=1, force=False, scheduler=None, limits=Limits(), root=course) == 1  # one error
+    captured = capsys.readouterr()
+    assert str(log_path) in captured.out
+    assert "1 submission could not be graded" in captured.err and str(log_path) in captured.err

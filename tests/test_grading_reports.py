@@ -176,5 +176,5 @@ def test_moodle_csv(graded):
 
 def test_export_names_a_bad_assignment(graded, capsys):
     course, _, _ = graded
-    assert cli(["export", "canvas", "--assignments", "a99_nothing", "--course", str(course)]) == 2
-    assert "a99_nothing" in capsys.readouterr().err
+    assert cli(["export", "canvas", "--assignments", "no_such_assignment", "--course", str(course)]) == 2
+    assert "no_such_assignment" in capsys.readouterr().err
