@@ -83,7 +83,8 @@ def server(course):
     """formgrader on `course`, started as `make formgrader` starts it; killed afterwards."""
     port = free_port()
     log = open(course / "formgrader.log", "w+b")
-    process = subprocess.Popen(formgrader.command(course, port=port, token=TOKEN), cwd=course, env=formgrader.environment(),
+    process = subprocess.Popen(formgrader.command(course, port=port, token=TOKEN), cwd=course,
+                               env=formgrader.environment(),
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + START_TIMEOUT
