@@ -52,7 +52,12 @@ START_UP_NOISE = re.compile(
 
 
 def without_start_up_noise(notebook):
-    """Drop TensorFlow's start-up log lines from every cell's stderr (an emptied stream goes too)."""
+    """Drop TensorFlow's start-up log lines from every cell's stderr (an emptied stream goes too).
+
+    The stream outputs that an emptied stderr kept apart are joined again: the kernel sends a print in
+    chunks, and a chunk boundary next to TensorFlow's log would otherwise show as a line break in the
+    middle of a printed line (`GRU(reset_after=True):` on one line, its numbers on the next).
+    """
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
@@ -62,6 +67,11 @@ def without_start_up_noise(notebook):
                 output["text"] = START_UP_NOISE.sub("", output["text"])
                 if not output["text"].strip():
                     continue
+            previous = kept[-1] if kept else None
+            if (previous is not None and output.get("output_type") == "stream" == previous.get("output_type")
+                    and output.get("name") == previous.get("name")):
+                previous["text"] += output["text"]
+                continue
             kept.append(output)
         cell["outputs"] = kept
     return notebook

@@ -155,6 +155,29 @@ def test_start_up_noise_is_dropped_and_other_stderr_kept():
         ("stdout", "I0000 00:00:1.0   1 port.cc:1] printed by the lesson\n")]
 
 
+def test_a_printed_line_split_around_the_noise_is_one_line_again():
+    """The kernel sends a print in chunks; with TensorFlow's log between two chunks and the log removed, the
+    two stdout chunks are joined (else the page shows the line broken in two)."""
+    import nbformat
+
+    from rnn_course.execute import without_start_up_noise
+
+    cell = nbformat.v4.new_code_cell("print(...)")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="GRU(reset_after=True): "),
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "I0000 00:00:1796175390.477092   21359 port.cc:153] oneDNN custom operations are on.\n")),
+        nbformat.v4.new_output("stream", name="stdout", text=" [(5, 9), (3, 9), (2, 9)] -> 90\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="a warning the lesson shows\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="after it\n"),
+    ]
+    outputs = without_start_up_noise(nbformat.v4.new_notebook(cells=[cell])).cells[0].outputs
+    assert [(o["name"], o["text"]) for o in outputs] == [
+        ("stdout", "GRU(reset_after=True):  [(5, 9), (3, 9), (2, 9)] -> 90\n"),
+        ("stderr", "a warning the lesson shows\n"),
+        ("stdout", "after it\n")]
+
+
 def _one_chapter_book(book, repository_url: str) -> subprocess.CompletedProcess:
     """The course's _config.yml (its own static files left out) on a one-chapter book, with this repository URL."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
