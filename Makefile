@@ -96,7 +96,7 @@ serve:  ## serve the built website on http://localhost:8000
 	$(BIN)/python -m http.server --directory _build/html 8000
 
 test: $(STAMP) $(MATHJAX) $(AXE_STAMP) $(CHROMIUM)  ## run the whole test suite (builds the book if needed)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=30 $(PYTEST_ARGS)
 
 check: $(STAMP)  ## run the visible tests of a notebook: make check NOTEBOOK=path.ipynb [CELL_TIMEOUT=s]
 	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/notebook.ipynb [CELL_TIMEOUT=seconds]"; exit 2; }
