@@ -34,10 +34,14 @@ class Lateness:
     score: float                    # before the penalty
 
 
-def _spec(root: Path, assignment: str) -> ManifestAssignment:
+def _spec(root: Path, assignment: str) -> ManifestAssignment | None:
+    """course.yml's entry for `assignment`; None for one it does not list (its gradebook values stay)."""
     from .course import manifest
 
-    return manifest(root).assignment(assignment)
+    try:
+        return manifest(root).assignment(assignment)
+    except KeyError:
+        return None
 
 
 def _naive_utc(when: dt.datetime | None) -> dt.datetime | None:
@@ -48,6 +52,8 @@ def apply(root: Path, gb, assignment: str) -> list[Lateness]:
     """Set `assignment`'s due date from course.yml and recompute every submission's late penalty in the
     open gradebook `gb` (one commit); return each submission's Lateness, sorted by student."""
     spec = _spec(root, assignment)
+    if spec is None:
+        return []
     record = gb.find_assignment(assignment)
     due = _naive_utc(spec.due)
     if record.duedate != due:
@@ -106,9 +112,10 @@ def late_line(resources: dict) -> str | None:
         return None
     root = Path(ids["db_url"].removeprefix("sqlite:///")).parent
     try:
-        policy = _spec(root, ids["assignment"]).late_policy.describe()
-    except (KeyError, ValueError, OSError):
-        policy = None
+        spec = _spec(root, ids["assignment"])
+    except (ValueError, OSError):  # a course.yml that does not read: the line without the policy
+        spec = None
+    policy = spec.late_policy.describe() if spec else None
     text = f"submitted {duration(seconds)} after the due date ({due:%Y-%m-%d %H:%M} UTC)"
     return text + (f"; {policy}" if policy else "")
 
@@ -122,8 +129,10 @@ class CourseLatePolicy(LateSubmissionPlugin):
         parent = self.parent
         notebook = parent.gradebook.find_submission_notebook(parent.notebook_id, parent.assignment_id, student_id)
         root = Path(parent.db_url.removeprefix("sqlite:///")).parent
-        policy = _spec(root, parent.assignment_id).late_policy
-        return policy.points_lost(total_seconds_late, float(notebook.max_score or 0), float(score or 0)) or None
+        spec = _spec(root, parent.assignment_id)
+        if spec is None:
+            return None
+        return spec.late_policy.points_lost(total_seconds_late, float(notebook.max_score or 0), float(score or 0)) or None
 
 
 def main(root: Path, assignment: str) -> int:
@@ -139,7 +148,7 @@ def main(root: Path, assignment: str) -> int:
     require_assignment(assignment, root)
     if not (root / "gradebook.db").is_file():
         raise SystemExit(f"no gradebook at {root / 'gradebook.db'}: run make grade ASSIGNMENT={assignment} first")
-    spec = _spec(root, assignment)
+    spec = _spec(root, assignment)  # require_assignment found it
     with Gradebook(db_url(root), "rnn-course") as gb:
         try:
             rows = apply(root, gb, assignment)

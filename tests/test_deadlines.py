@@ -222,3 +222,17 @@ def test_the_course_manifest_has_a_policy_and_it_reads():
     course = load()
     assert course.late_policy.penalty >= 0
     assert all(a.late_policy is not None for a in course.assignments)
+
+
+def test_an_assignment_course_yml_does_not_list_keeps_its_gradebook_penalties(course):
+    """A gradebook may hold an assignment the manifest no longer lists: nothing about it is changed."""
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "rnn-course") as gb:
+        gb.find_submission_notebook(A, A, "ontime").late_submission_penalty = 4.0
+        gb.db.commit()
+    data = yaml.safe_load((course / "course.yml").read_text(encoding="utf-8"))
+    data["assignments"] = [a for a in data["assignments"] if a["id"] != A]
+    for number, entry in enumerate(data["assignments"], start=1):  # ids must stay in course order
+        entry["id"] = f"a{number:02d}_{entry['id'].split('_', 1)[1]}"
+    (course / "course.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert deadlines.apply_at(course, A) == []
+    assert penalties(course)["ontime"] == 4.0

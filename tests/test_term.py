@@ -25,8 +25,10 @@ import csv
 import datetime as dt
 import html
 import io
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -49,7 +51,9 @@ pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("term")]
 A01, A03 = "a01_rnn_from_scratch", "a03_parameter_counting"
 COURSE_ID = "rnn-course"
 STUDENTS = ("alice", "bob", "carol")
-SCREENSHOT = Path("/tmp/feedback_term_late.png")  # carol's late a01 page, as she fetched it
+# What the term leaves to look at: carol's late a01 page as she fetched it, and the course's reports/
+ARTIFACTS = ROOT / "_build" / "term"
+SCREENSHOT = ARTIFACTS / "feedback_late.png"
 
 
 def run(args: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:
@@ -220,6 +224,9 @@ def term(tmp_path_factory):
         course_tool("report", assignment, "--course", str(course))
     exports = {lms: course_tool("export", lms, "--course", str(course)).strip() for lms in ("canvas", "moodle")}
     lap("reports, LMS exports")
+    shutil.rmtree(ARTIFACTS / "reports", ignore_errors=True)
+    shutil.copytree(course / "reports", ARTIFACTS / "reports")
+    (ARTIFACTS / "timings.json").write_text(json.dumps(timings, indent=1))
     print("term timings (s):", timings)
     return dict(course=course, homes=homes, listings=listings, graded=graded, first=first, manual=manual, moved=moved,
                 waiting=waiting, marks=marks, ledger=ledger, autograded=autograded, before_move=before_move,
