@@ -41,7 +41,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install toc book release serve test check grade report export manual feedback bench clean
+.PHONY: help install toc book locales release serve test check grade report export manual feedback bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -91,6 +91,12 @@ book: release $(MATHJAX)  ## execute every chapter and build the website into _b
 	$(BIN)/python -m rnn_course toc --check
 	$(BIN)/python -m rnn_course execute
 	$(BIN)/jupyter-book build . -W --keep-going
+
+# The Korean edition's message catalogues, locales/ko/LC_MESSAGES/<page>.po (rnn_course/i18n.py): extract
+# every English message with Sphinx's gettext builder, then update the catalogues as `sphinx-intl update`
+# does (a new sentence: a new empty message; a changed one: fuzzy, its old translation kept).
+locales: $(STAMP)  ## extract the English messages and update the Korean catalogues in locales/ko/
+	$(BIN)/python -m rnn_course i18n update
 
 serve:  ## serve the built website on http://localhost:8000
 	$(BIN)/python -m http.server --directory _build/html 8000
