@@ -87,10 +87,14 @@ toc: $(STAMP)  ## write _toc.yml from course.yml (make book stops when it is out
 
 # Notebooks are executed first, as many at a time as there are cores (rnn_course/execute.py), into the
 # cache that jupyter-book then reads: the build executes nothing itself when every notebook ran.
-book: release $(MATHJAX)  ## execute every chapter and build the website into _build/html
+# Then the Korean edition (rnn_course/i18n.py): the same sources with language = ko and the catalogues of
+# locales/ko/, through Sphinx with the configuration Jupyter Book generates, into _build/html/ko/; it
+# reads the same execution cache, so it executes nothing either.
+book: release $(MATHJAX)  ## execute every chapter and build the website into _build/html (Korean: _build/html/ko)
 	$(BIN)/python -m rnn_course toc --check
 	$(BIN)/python -m rnn_course execute
 	$(BIN)/jupyter-book build . -W --keep-going
+	$(BIN)/python -m rnn_course i18n build
 
 # The Korean edition's message catalogues, locales/ko/LC_MESSAGES/<page>.po (rnn_course/i18n.py): extract
 # every English message with Sphinx's gettext builder, then update the catalogues as `sphinx-intl update`

@@ -22,6 +22,9 @@ reading.
 
 `python -m rnn_course i18n stats` prints, per catalogue, its messages, their English words, and how
 many are translated, fuzzy and untranslated.
+
+`--book DIR` works on another copy of the course (benchmarks/book_ko.py builds one in a temporary
+folder); `build --fresh` re-reads every page (as `jupyter-book build --all` does), for measuring.
 """
 
 from __future__ import annotations
@@ -31,95 +34,121 @@ import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .manifest import MANIFEST
 
 ROOT = MANIFEST.parent
 LANGUAGE = "ko"
-LOCALES = ROOT / "locales"
-CATALOGUES = LOCALES / LANGUAGE / "LC_MESSAGES"
-BUILD = ROOT / "_build"
-POT = BUILD / "gettext"              # the extracted templates, <page>.pot (and the gettext builder's doctrees)
-KO_BUILD = BUILD / LANGUAGE           # the Korean build's own doctrees and jupyter_execute/
-KO_HTML = BUILD / "html" / LANGUAGE   # where the Korean site is published, inside the English one
-CACHE = BUILD / ".jupyter_cache"      # the English build's execution cache, shared
-PROJECT = "rnn-course"                # the catalogues' Project-Id-Version (pyproject.toml's name)
+PROJECT = "rnn-course"  # the catalogues' Project-Id-Version (pyproject.toml's name)
 
 
-def overrides(language: str | None = None) -> dict:
+@dataclass(frozen=True)
+class Book:
+    """Where a copy of the course keeps its catalogues and its builds."""
+
+    root: Path = ROOT
+
+    @property
+    def catalogues(self) -> Path:  # locales/ko/LC_MESSAGES/<page>.po
+        return self.root / "locales" / LANGUAGE / "LC_MESSAGES"
+
+    @property
+    def pot(self) -> Path:  # the extracted templates, <page>.pot (and the gettext builder's doctrees)
+        return self.root / "_build" / "gettext"
+
+    @property
+    def ko_build(self) -> Path:  # the Korean build's own doctrees, html and jupyter_execute/
+        return self.root / "_build" / LANGUAGE
+
+    @property
+    def ko_html(self) -> Path:  # where the Korean site is published, inside the English one
+        return self.root / "_build" / "html" / LANGUAGE
+
+    @property
+    def cache(self) -> Path:  # the English build's execution cache, shared
+        return self.root / "_build" / ".jupyter_cache"
+
+
+def overrides(book: Book, language: str | None = None) -> dict:
     """What this module adds to Jupyter Book's configuration: the toc as `jupyter-book build` passes it,
     and for a translated build its language and the English build's execution cache."""
-    extra: dict = {"external_toc_path": (ROOT / "_toc.yml").as_posix(), "latex_individualpages": False}
+    extra: dict = {"external_toc_path": (book.root / "_toc.yml").as_posix(), "latex_individualpages": False}
     if language:
         # myst-nb looks for the cache beside the output folder by default (_build/ko/.jupyter_cache here):
         # point it at the English build's, so the Korean build finds every notebook executed
-        extra.update(language=language, nb_execution_cache_path=str(CACHE))
+        extra.update(language=language, nb_execution_cache_path=str(book.cache))
     return extra
 
 
-def generated_config(language: str | None = None) -> dict:
-    """The Sphinx configuration Jupyter Book generates from _config.yml, with `overrides(language)`."""
+def generated_config(book: Book, language: str | None = None) -> dict:
+    """The Sphinx configuration Jupyter Book generates from _config.yml, with `overrides(book, language)`."""
     from jupyter_book.config import get_final_config
 
-    config, _ = get_final_config(user_yaml=ROOT / "_config.yml", cli_config=overrides(language),
-                                 sourcedir=ROOT)
+    config, _ = get_final_config(user_yaml=book.root / "_config.yml", cli_config=overrides(book, language),
+                                 sourcedir=book.root)
     return config
 
 
-def sphinx(builder: str, outdir: Path, doctrees: Path, language: str | None = None, *,
-           strict: bool = True, force: bool = False, project: str | None = None) -> int:
+def sphinx(book: Book, builder: str, outdir: Path, doctrees: Path, language: str | None = None, *,
+           force: bool = False, fresh: bool = False, project: str | None = None) -> int:
     """Run Sphinx through Jupyter Book's entry point, as `jupyter-book build -W --keep-going` would."""
     from jupyter_book.sphinx import build_sphinx
 
     # the catalogues' headers name the project (Jupyter Book sets no `project`: the pages show html_title)
     extra = {"project": project} if project else {}
-    result = build_sphinx(ROOT, outdir, noconfig=True, path_config=ROOT / "_config.yml",
-                          confoverrides={**overrides(language), **extra}, doctreedir=doctrees, builder=builder,
-                          warningiserror=strict, keep_going=strict, force_all=force)
+    result = build_sphinx(book.root, outdir, noconfig=True, path_config=book.root / "_config.yml",
+                          confoverrides={**overrides(book, language), **extra}, doctreedir=doctrees,
+                          builder=builder, warningiserror=True, keep_going=True, force_all=force,
+                          freshenv=fresh)
     if isinstance(result, BaseException):
         return 1
     return int(result or 0)
 
 
-def extract() -> int:
+def extract(book: Book) -> int:
     """Every English message of the book into _build/gettext/<page>.pot."""
-    return sphinx("gettext", POT, POT / ".doctrees", project=PROJECT)
+    return sphinx(book, "gettext", book.pot, book.pot / ".doctrees", project=PROJECT)
 
 
-def update() -> int:
+def update(book: Book) -> int:
     """Extract, then update locales/ko/LC_MESSAGES/*.po as `sphinx-intl update -l ko` does."""
     from sphinx_intl.basic import update as intl_update
 
-    code = extract()
+    code = extract(book)
     if code:
         return code
-    intl_update(str(LOCALES), str(POT), (LANGUAGE,), jobs=1)
-    templates = {p.relative_to(POT).with_suffix("") for p in POT.rglob("*.pot")}
-    stale = [p for p in CATALOGUES.rglob("*.po") if p.relative_to(CATALOGUES).with_suffix("") not in templates]
-    for path in stale:  # sphinx-intl keeps a catalogue whose page is gone: say so, never delete a translation
-        print(f"{path.relative_to(ROOT)}: its page is no longer in the book (remove it if the page is gone for good)")
+    intl_update(str(book.root / "locales"), str(book.pot), (LANGUAGE,), jobs=1)
+    templates = {p.relative_to(book.pot).with_suffix("") for p in book.pot.rglob("*.pot")}
+    for path in book.catalogues.rglob("*.po"):
+        # sphinx-intl keeps a catalogue whose page is gone: say so, never delete a translation
+        if path.relative_to(book.catalogues).with_suffix("") not in templates:
+            print(f"{path.relative_to(book.root)}: its page is no longer in the book (remove it if it is gone for good)")
     return 0
 
 
-def build() -> int:
+def build(book: Book, fresh: bool = False) -> int:
     """The Korean site: the same sources with language = ko, into _build/html/ko/, executing nothing."""
     start = time.perf_counter()
-    code = sphinx("html", KO_BUILD / "html", KO_BUILD / ".doctrees", LANGUAGE)
+    # every page written (Sphinx reads again only what changed): a translated title or toc caption shows
+    # in every page's sidebar, which Sphinx would otherwise leave stale on the pages it did not re-read
+    code = sphinx(book, "html", book.ko_build / "html", book.ko_build / ".doctrees", LANGUAGE, force=True,
+                  fresh=fresh)
     if code:
         return code
     # built beside the English site (myst-nb writes its jupyter_execute/ next to the output folder, which
     # must not be _build/html/), then published inside it, whole, so a reader never sees half of it
-    staging = KO_HTML.with_name(KO_HTML.name + ".new")
+    staging = book.ko_html.with_name(book.ko_html.name + ".new")
+    old = book.ko_html.with_name(book.ko_html.name + ".old")
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(KO_BUILD / "html", staging)
-    old = KO_HTML.with_name(KO_HTML.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
-    if KO_HTML.exists():
-        KO_HTML.rename(old)
-    staging.rename(KO_HTML)
+    shutil.copytree(book.ko_build / "html", staging)
+    if book.ko_html.exists():
+        book.ko_html.rename(old)
+    staging.rename(book.ko_html)
     shutil.rmtree(old, ignore_errors=True)
-    print(f"i18n: the Korean site is in {KO_HTML.relative_to(ROOT)} ({time.perf_counter() - start:.1f} s)")
+    print(f"i18n: the Korean site is in {book.ko_html} ({time.perf_counter() - start:.1f} s)")
     return 0
 
 
@@ -136,37 +165,42 @@ def catalogue_stats(path: Path) -> dict:
             "untranslated": sum(1 for m in messages if not m.string)}
 
 
-def stats() -> int:
-    total = dict.fromkeys(("messages", "words", "translated", "fuzzy", "untranslated"), 0)
-    print(f"{'catalogue':60} {'messages':>8} {'words':>6} {'done':>5} {'fuzzy':>5} {'todo':>5}")
-    for path in sorted(CATALOGUES.rglob("*.po")):
+def stats(book: Book) -> int:
+    keys = ("messages", "words", "translated", "fuzzy", "untranslated")
+    total = dict.fromkeys(keys, 0)
+    print(f"{'catalogue':48} {'messages':>8} {'words':>6} {'done':>5} {'fuzzy':>5} {'todo':>5}")
+    for path in sorted(book.catalogues.rglob("*.po")):
         s = catalogue_stats(path)
-        for key in total:
+        for key in keys:
             total[key] += s[key]
-        print(f"{path.relative_to(ROOT).as_posix():60} {s['messages']:8} {s['words']:6} {s['translated']:5} "
-              f"{s['fuzzy']:5} {s['untranslated']:5}")
-    print(f"{'total':60} {total['messages']:8} {total['words']:6} {total['translated']:5} "
+        print(f"{path.relative_to(book.catalogues).as_posix():48} {s['messages']:8} {s['words']:6} "
+              f"{s['translated']:5} {s['fuzzy']:5} {s['untranslated']:5}")
+    print(f"{'total':48} {total['messages']:8} {total['words']:6} {total['translated']:5} "
           f"{total['fuzzy']:5} {total['untranslated']:5}")
     return 0
 
 
-def conf() -> int:
-    config = generated_config(LANGUAGE)
+def conf(book: Book) -> int:
+    config = generated_config(book, LANGUAGE)
     print("# The Sphinx configuration of the Korean build, as Jupyter Book generates it from _config.yml")
     for key in sorted(config):
         print(f"{key} = {config[key]!r}")
     return 0
 
 
-COMMANDS = {"extract": extract, "update": update, "build": build, "stats": stats, "conf": conf}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnn_course i18n", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=sorted(COMMANDS), help="what to do (see python -m rnn_course i18n --help)")
+    parser.add_argument("command", choices=["extract", "update", "build", "stats", "conf"],
+                        help="extract the messages, update the catalogues, build the Korean site, "
+                             "count the catalogues' messages, or print the Korean build's configuration")
+    parser.add_argument("--book", type=Path, default=ROOT, help="the course's folder (default: this course)")
+    parser.add_argument("--fresh", action="store_true", help="build: read every page again")
     args = parser.parse_args(argv)
-    os.chdir(ROOT)
-    return COMMANDS[args.command]()
+    book = Book(args.book.resolve())
+    os.chdir(book.root)
+    if args.command == "build":
+        return build(book, fresh=args.fresh)
+    return {"extract": extract, "update": update, "stats": stats, "conf": conf}[args.command](book)
 
 
 if __name__ == "__main__":
