@@ -131,10 +131,8 @@ def update(book: Book) -> int:
 def build(book: Book, fresh: bool = False) -> int:
     """The Korean site: the same sources with language = ko, into _build/html/ko/, executing nothing."""
     start = time.perf_counter()
-    # every page written (Sphinx reads again only what changed): a translated title or toc caption shows
-    # in every page's sidebar, which Sphinx would otherwise leave stale on the pages it did not re-read
-    code = sphinx(book, "html", book.ko_build / "html", book.ko_build / ".doctrees", LANGUAGE, force=True,
-                  fresh=fresh)
+    # incremental as the English build is (rnn_course.languages writes every page when one was re-read)
+    code = sphinx(book, "html", book.ko_build / "html", book.ko_build / ".doctrees", LANGUAGE, fresh=fresh)
     if code:
         return code
     # built beside the English site (myst-nb writes its jupyter_execute/ next to the output folder, which

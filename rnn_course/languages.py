@@ -15,6 +15,8 @@ same book built with `language = ko` (rnn_course/i18n.py). It provides:
 - `TranslatedAfterwards`: what other extensions add after Sphinx has translated a page is translated
   too: the toc's part captions ("Chapters"), which sphinx-external-toc inserts later; and the hard
   line break that a message writes as `\\ ` (the assignment header's), which a translation keeps.
+  When a translated build reads a page again whose title changed (its catalogue did), it writes
+  every page, whose sidebars show the other pages' titles.
 - The link to the same page in the other edition, at the top of every page (the template
   `templates/language-switch.html`, before the theme's buttons): "한국어" on an English page,
   "English" on a Korean one, each with its own `lang` and `hreflang`.
@@ -135,6 +137,24 @@ class TranslatedAfterwards(SphinxTransform):
             text.parent.replace(text, replacement)
 
 
+def note_pages_read(app: Sphinx, env, docnames: list[str]) -> None:
+    """Before reading: the titles of the pages about to be read again, to see afterwards if one changed."""
+    app.rnn_course_titles_before = {  # type: ignore[attr-defined]
+        name: env.titles[name].astext() if name in env.titles else None for name in docnames}
+
+
+def rewrite_every_page(app: Sphinx, env) -> list[str]:
+    """In a translated build, when a page read again has a new title, or the root page (the toc's part
+    captions) was read again, write every page: each page's sidebar shows those, and Sphinx would leave
+    it stale on the pages it did not read. Otherwise Sphinx writes what it always writes."""
+    before = getattr(app, "rnn_course_titles_before", {})
+    if language_of(app.config) == "en" or not before:
+        return []
+    changed = [name for name, title in before.items()
+               if name == app.config.root_doc or name not in env.titles or env.titles[name].astext() != title]
+    return sorted(env.found_docs) if changed else []
+
+
 # ---------------------------------------------------------------- the link to the other edition
 
 def other_edition(language: str, pagename: str) -> dict | None:
@@ -219,5 +239,7 @@ def setup(app: Sphinx) -> dict:
     app.add_role_to_domain("glue", "text", PasteTextInTranslation(), override=True)
     app.add_search_language(SearchKorean)
     app.connect("config-inited", add_language_switch)
+    app.connect("env-before-read-docs", note_pages_read)
+    app.connect("env-get-updated", rewrite_every_page)
     app.connect("html-page-context", add_language_link)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
