@@ -43,7 +43,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install toc book locales release serve test check grade report export manual feedback bench clean
+.PHONY: help install toc book locales release serve test check grade late report export manual feedback bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -116,7 +116,7 @@ serve:  ## serve the built website on http://localhost:8000
 	$(BIN)/python -m http.server --directory _build/html 8000
 
 test: $(STAMP) $(MATHJAX) $(AXE_STAMP) $(CHROMIUM) $(KOREAN_FONT)  ## run the whole test suite (builds the book if needed)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=30 $(PYTEST_ARGS)
 
 check: $(STAMP)  ## run the visible tests of a notebook: make check NOTEBOOK=path.ipynb [CELL_TIMEOUT=s]
 	@test -n "$(NOTEBOOK)" || { echo "usage: make check NOTEBOOK=path/to/notebook.ipynb [CELL_TIMEOUT=seconds]"; exit 2; }
@@ -127,6 +127,10 @@ grade: $(STAMP)  ## autograde submitted/*/ASSIGNMENT, write feedback and grades:
 		echo "(the limits: $(BIN)/python -m grading grade --help)"; exit 2; }
 	$(BIN)/python -m grading grade "$(ASSIGNMENT)" $(if $(WORKERS),--workers '$(WORKERS)') $(if $(FORCE),--force) \
 		$(if $(SCHEDULER),--scheduler '$(SCHEDULER)') $(LIMIT_FLAGS)
+
+late: $(STAMP)  ## recompute late penalties after a due date or policy change in course.yml: make late ASSIGNMENT=<id>
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make late ASSIGNMENT=<id> (then make feedback ASSIGNMENT=<id>)"; exit 2; }
+	$(BIN)/python -m grading late "$(ASSIGNMENT)"
 
 report: $(STAMP)  ## the class report (pass fraction per test, common mistakes): make report ASSIGNMENT=<id>
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make report ASSIGNMENT=<id>"; exit 2; }

@@ -18,6 +18,11 @@ c.CourseDirectory.feedback_directory = "feedback"
 # /etc/jupyter/nbgrader_config.py) names the same folder and course_id. README says how to set it up.
 c.Exchange.root = os.environ.get("RNN_COURSE_EXCHANGE", "/usr/local/share/nbgrader/exchange")
 
+# Late penalties: course.yml's due dates and late policy (grading/deadlines.py). `make grade`, `make late`
+# and `make feedback` recompute them from the gradebook; this plugin makes `nbgrader autograde` run by
+# hand charge the same (nbgrader calls it only when the gradebook has a due date: make late sets it).
+c.AssignLatePenalties.plugin_class = "grading.deadlines.CourseLatePolicy"
+
 # The released stub: a student sees exactly where to write and gets a clear error until they do.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -36,8 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
     limit_options.add_arguments(p)
     p = sub.add_parser("report", help="the class report: per test the fraction passed and the most common mistakes",
-                       description="Write reports/ASSIGNMENT/class_report.csv, mistakes.csv and class_report.png "
-                                   "from the gradebook and the autograded notebooks (make grade writes them too).")
+                       description="Write reports/ASSIGNMENT/grades.csv, grade_distribution.png, class_report.csv, "
+                                   "mistakes.csv and class_report.png from the gradebook and the autograded "
+                                   "notebooks, late penalties recomputed (make grade writes them too).")
+    p.add_argument("assignment")
+    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    p = sub.add_parser("late", help="recompute late penalties from course.yml's due date and policy; list who was late",
+                       description="Set ASSIGNMENT's due date from course.yml and recompute every submission's late "
+                                   "penalty in the gradebook (no notebook runs), rewrite reports/ASSIGNMENT/grades.csv "
+                                   "and list the late submissions. Then make feedback shows the students.")
     p.add_argument("assignment")
     p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
     p = sub.add_parser("export", help="grades for an LMS: reports/lms/canvas_grades.csv or moodle_grades.csv",
@@ -91,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
         for path in report(args.course.resolve(), args.assignment):
             print(path)
         return 0
+    if args.command == "late":
+        from .deadlines import main as late_main
+        return late_main(args.course.resolve(), args.assignment)
     if args.command == "export":
         from .lms import export
         try:

@@ -201,7 +201,11 @@ def summary_table(nb, resources: dict, waiting: frozenset = frozenset()) -> str:
     grades = resources.get("nbgrader", {})
     adjustments = []
     if float(grades.get("late_penalty") or 0) > 0:
-        adjustments.append(f'<tr class="late-penalty"><td colspan="2">Late submission penalty</td>'
+        from .deadlines import late_line
+
+        why = late_line(resources)
+        why = f'<br><span class="late-detail">{html_escape.escape(why)}</span>' if why else ""
+        adjustments.append(f'<tr class="late-penalty"><td colspan="2">Late submission penalty{why}</td>'
                            f'<td class="points">-{_points(grades["late_penalty"])}</td></tr>')
     if waiting_points:
         adjustments.append(f'<tr class="awaiting-grading"><td colspan="2">Provisional total: '

@@ -62,6 +62,7 @@ def export(root: Path, lms: str, assignments: Iterable[str] | None = None) -> Pa
     """Write reports/lms/<lms>_grades.csv for `assignments` (default: every assignment in the gradebook)."""
     from nbgrader.api import Gradebook, MissingEntry, Student
 
+    from .deadlines import apply as apply_deadlines
     from .gradebook import db_url
 
     if lms not in FORMATS:
@@ -77,6 +78,9 @@ def export(root: Path, lms: str, assignments: Iterable[str] | None = None) -> Pa
             except MissingEntry:
                 raise ValueError(f"assignment {name!r} is not in the gradebook (it has: {', '.join(known) or 'none'})"
                                  ) from None
+        for name in names:
+            if name in _manifest_ids(root):
+                apply_deadlines(root, gb, name)  # the penalties as course.yml's due dates and policy say now
         maxima = {name: gb.find_assignment(name).max_score for name in names}
         by_assignment = {name: scores(root, gb, name) for name in names}
         students = [tuple(value or "" for value in row) for row in gb.db.query(
@@ -101,6 +105,12 @@ def export(root: Path, lms: str, assignments: Iterable[str] | None = None) -> Pa
                 writer.writerow([sid, email, first, last] + marks)
     tmp.replace(path)
     return path
+
+
+def _manifest_ids(root: Path) -> set[str]:
+    from .course import manifest
+
+    return {a.id for a in manifest(root).assignments}
 
 
 def _number(value: float | None) -> str:

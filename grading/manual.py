@@ -5,6 +5,7 @@
 records a person's score and comment as formgrader does (Grade.manual_score, Comment.manual_comment);
 `python -m grading feedback <id>` (make feedback) regenerates each student's page from autograded/ and
 the gradebook through nbgrader's generate_feedback with the course's exporter (grading/worker.py).
+Both recompute the late penalties first (grading/deadlines.py): a penalty depends on the score.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 
 from .course import ROOT, load_config, nbgrader_api
+from .deadlines import apply as apply_deadlines
+from .deadlines import apply_at as apply_deadlines_at
 from .gradebook import db_url
 
 
@@ -75,6 +78,7 @@ def set_grade(root: Path, assignment: str, student: str, grade_id: str, score: f
                 gb.db.rollback()
                 raise ManualGradingError(f"{grade_id} takes no comment (it is not an answer cell)") from None
         gb.db.commit()
+        apply_deadlines(root, gb, assignment)  # a late penalty is never more than the score, which changed
         return score, max_score
 
 
@@ -89,6 +93,7 @@ def regenerate_feedback(root: Path, assignment: str, students: list[str] | None 
         students = sorted(p.parent.parent.name for p in autograded.glob(f"*/{assignment}/{assignment}.ipynb"))
     if not students:
         raise ManualGradingError(f"no autograded submission of {assignment!r} in {autograded}: run make grade first")
+    apply_deadlines_at(root, assignment)  # the penalties as course.yml's due date and policy say now
     config = load_config(root)
     config.GenerateFeedback.exporter_class = FEEDBACK_EXPORTER
     api = nbgrader_api(root, config)

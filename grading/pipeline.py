@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .course import ROOT, generate_assignment, require_assignment
+from .deadlines import apply as apply_deadlines
 from .gradebook import db_url, record, template_gradebook
 from .ledger import Ledger, RunLog, grader_key, utc_now
 from .limits import Limits, names as limit_names
@@ -45,6 +46,7 @@ class Summary:
     skipped: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    late: int = 0  # submissions after their due date (course.yml), penalised by its late policy
     csv_path: Path | None = None
     plot_path: Path | None = None
     log_path: Path | None = None  # reports/<assignment>/grading.log: every outcome, and why each error
@@ -138,7 +140,18 @@ def _grade(root: Path, assignment: str, students: list[str], todo: list[str], pr
         if todo:
             _run(jobs(), len(todo), pool, progress, job_fn, summary,
                  on_result=lambda r: _finish(root, ledger, r, prints[r.student], summary, gb, log))
+        lateness = apply_deadlines(root, gb, assignment)  # course.yml's due date and late policy
+        summary.late = sum(1 for late in lateness if late.seconds_late > 0)
         summary.csv_path, summary.plot_path = export(root, assignment, ledger, students, gb)
+    # A worker wrote each page from its private gradebook, which knows no due date: the page of a late
+    # submission graded now is written again from the course's gradebook, with its penalty.
+    penalised = [late.student for late in lateness if late.penalty > 0 and late.student in todo
+                 and (root / "autograded" / late.student / assignment / f"{assignment}.ipynb").is_file()]
+    if penalised:
+        from .manual import regenerate_feedback
+
+        for student, problem in regenerate_feedback(root, assignment, penalised):
+            log.write(f"== the feedback of {student} (late) was not rewritten with its penalty: {problem}")
 
 
 def _in_gradebook(root: Path, assignment: str) -> bool:
@@ -265,6 +278,9 @@ def main(assignment: str, *, workers: int | None, force: bool, scheduler: str | 
           f"{summary.skipped} unchanged, in {summary.seconds:.1f} s")
     print(f"grades: {summary.csv_path}\ndistribution: {summary.plot_path}\nfeedback: {root / 'feedback'}\n"
           f"log (every outcome; the traceback of each submission that could not be graded): {summary.log_path}")
+    if summary.late:
+        print(f"{summary.late} submission{'s were' if summary.late != 1 else ' was'} late: the penalties are in the "
+              f"gradebook and the CSV (make late ASSIGNMENT={assignment} lists them)")
     waiting = _waiting_for_manual_grading(summary.csv_path)
     if waiting:
         print(f"{waiting} submission{'s have' if waiting != 1 else ' has'} points waiting for manual grading "

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from .ledger import Ledger
 
-def export(root: Path, assignment: str, ledger: Ledger, students: list[str], gb) -> tuple[Path, Path]:
+def export(root: Path, assignment: str, ledger: Ledger, students: list[str], gb, *,
+           class_report_too: bool = True) -> tuple[Path, Path]:
     """reports/<assignment>/grades.csv (from the gradebook, with status and error) and a histogram PNG;
     the class report too, unless it is newer than the ledger and the gradebook (nothing new was graded)."""
     from nbgrader.api import MissingEntry
@@ -26,14 +27,20 @@ def export(root: Path, assignment: str, ledger: Ledger, students: list[str], gb)
     for student in students:
         entry = ledger.latest.get(student, {})
         waiting = []  # (grade_id, points) of the answers a person still has to grade
+        submitted, late_by, penalty = "", 0.0, 0.0
         try:
             submission = gb.find_submission(assignment, student)
             score = submission.score
             waiting = [(g.name, g.max_score) for nb in submission.notebooks for g in nb.grades
                        if g.needs_manual_grade]
+            submitted = f"{submission.timestamp:%Y-%m-%d %H:%M:%S} UTC" if submission.timestamp else ""
+            late_by = float(submission.total_seconds_late or 0.0)
+            penalty = float(submission.late_submission_penalty or 0.0)
         except MissingEntry:
             score = None
         rows.append({"student_id": student, "score": score, "max_score": max_score,
+                     "submitted": submitted, "hours_late": round(late_by / 3600, 2), "late_penalty": penalty,
+                     "final_score": None if score is None else max(0.0, score - penalty),
                      "points_to_grade": sum(points for _, points in waiting),
                      "awaiting_manual_grading": " ".join(name for name, _ in waiting),
                      "status": entry.get("status", "not graded"), "error": entry.get("error", ""),
@@ -46,7 +53,7 @@ def export(root: Path, assignment: str, ledger: Ledger, students: list[str], gb)
         writer.writerows(rows)
     plot_path = folder / "grade_distribution.png"
     _plot(rows, max_score, assignment, plot_path)
-    if not _class_report_current(root, assignment):
+    if class_report_too and not _class_report_current(root, assignment):
         try:
             class_report(root, assignment, ledger, students, gb)
         except Exception as err:  # the grades are recorded: a report that fails must not hide that
@@ -61,7 +68,7 @@ def _plot(rows: list[dict], max_score: float, assignment: str, path: Path) -> No
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    scores = [r["score"] for r in rows if r["status"] == "graded" and r["score"] is not None]
+    scores = [r["final_score"] for r in rows if r["status"] == "graded" and r["final_score"] is not None]
     errors = sum(r["status"] == "error" for r in rows)
     fig, ax = plt.subplots(figsize=(7, 3.5))
     bins = max(1, int(max_score)) if max_score else 10
@@ -244,11 +251,13 @@ def _plot_class(rows: list[dict], mistakes: list[tuple[str, int]], n_students: i
     plt.close(fig)
 
 
-def report(root: Path, assignment: str) -> tuple[Path, Path, Path]:
-    """`python -m grading report <id>`: the class report of what the gradebook holds now (after manual grading too)."""
+def report(root: Path, assignment: str) -> tuple[Path, ...]:
+    """`python -m grading report <id>`: grades.csv, its histogram and the class report of what the gradebook
+    holds now (after manual grading and a due-date change too)."""
     from nbgrader.api import Gradebook
 
     from .course import require_assignment
+    from .deadlines import apply as apply_deadlines
     from .gradebook import db_url
     from .pipeline import submissions
 
@@ -257,4 +266,7 @@ def report(root: Path, assignment: str) -> tuple[Path, Path, Path]:
     if not (root / "gradebook.db").is_file() or not ledger_path.is_file():
         raise SystemExit(f"{assignment} has not been graded in {root}: run make grade ASSIGNMENT={assignment} first")
     with Gradebook(db_url(root), "rnn-course") as gb:
-        return class_report(root, assignment, Ledger(ledger_path), submissions(root, assignment), gb)
+        apply_deadlines(root, gb, assignment)  # course.yml's due date and policy as they are now
+        ledger, students = Ledger(ledger_path), submissions(root, assignment)
+        grades = export(root, assignment, ledger, students, gb, class_report_too=False)
+        return (*grades, *class_report(root, assignment, ledger, students, gb))

@@ -2,18 +2,21 @@
 
 The oracle is the in-process runner (submissions.run_notebook): which tests each submission passes
 and its points, computed without nbgrader. The class report's pass fractions, the mistakes it counts,
-and the scores exported to Canvas and Moodle (with a late penalty and a manual grade set in the
-gradebook, as an instructor would) must agree with it.
+and the scores exported to Canvas and Moodle (with a due date and late policy in course.yml, and a
+manual grade set in the gradebook, as an instructor would) must agree with it.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from nbgrader.api import Gradebook
 
+from conftest import ROOT
 from submissions import make_submission, released_course, run_notebook, submit
 from cases.a01_rnn_from_scratch import WRONG
 
@@ -33,7 +36,7 @@ CLASS = {  # student -> the case submitted (None: the reference solution)
     "cy": "recurrent kernel transposed",
     "dee": "bias missing",
 }
-LATE = ("ada", 2.0)  # nbgrader's late penalty on one submission
+LATE = ("ada", 2.0)  # the late penalty course.yml's policy charges one submission
 MANUAL = ("ben", "test_simple_rnn_forward_state_hidden", 1.0)  # a grader gives ben that test's point by hand
 WAITING = ("cy", "test_rnn_cell_step_shape")  # a grade still waiting for a person: no score exported for cy
 
@@ -55,9 +58,14 @@ def graded(tmp_path_factory):
     assert summary.graded == len(CLASS), summary
     folder = course / "reports" / A
     after_grade = (folder / "class_report.csv").read_text()  # what `make grade` wrote
+    # course.yml: a01 due 2026-03-01 23:59 UTC, 10% a day; ada submitted a day and a half late (two days
+    # begun: 2 of her 10 points), as nbgrader's collect would have recorded it
+    manifest = yaml.safe_load((ROOT / "course.yml").read_text(encoding="utf-8"))
+    manifest["late_policy"] = {"penalty": "10%", "per": "day", "cap": "50%"}
+    next(a for a in manifest["assignments"] if a["id"] == A)["due"] = "2026-03-01 23:59 +00:00"
+    (course / "course.yml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
     with Gradebook(db_url(course), "rnn-course") as gb:
-        student, penalty = LATE
-        gb.find_submission_notebook(A, A, student).late_submission_penalty = penalty
+        gb.find_submission(A, LATE[0]).timestamp = datetime.datetime(2026, 3, 3, 11, 59)
         student, cell, score = MANUAL
         gb.find_grade(cell, A, A, student).manual_score = score
         student, cell = WAITING
