@@ -5,7 +5,8 @@ Sphinx's own internationalisation, laid out as sphinx-intl lays it out:
     locales/ko/LC_MESSAGES/<page>.po    one catalogue per page (gettext_compact = false in _config.yml)
 
 `python -m rnn_course i18n update` (`make locales`) extracts every English message of the book with
-Sphinx's gettext builder into _build/gettext/<page>.pot, then updates the catalogues as `sphinx-intl
+Sphinx's gettext builder into _build/gettext/<page>.pot, and the prose of the student notebooks into
+_build/gettext/exercises/<id>.pot (rnn_course/notebook_i18n.py), then updates the catalogues as `sphinx-intl
 update` does: a new English sentence becomes a new empty message, a changed one keeps its old
 translation marked fuzzy, a removed one is kept as obsolete (#~) in case it comes back. A translator
 then fills or corrects the msgstr and removes the fuzzy flag.
@@ -116,9 +117,12 @@ def update(book: Book) -> int:
     """Extract, then update locales/ko/LC_MESSAGES/*.po as `sphinx-intl update -l ko` does."""
     from sphinx_intl.basic import update as intl_update
 
+    from .notebook_i18n import write_templates
+
     code = extract(book)
     if code:
         return code
+    write_templates(book.root, book.pot)  # the student notebooks' prose: _build/gettext/exercises/<id>.pot
     intl_update(str(book.root / "locales"), str(book.pot), (LANGUAGE,), jobs=1)
     templates = {p.relative_to(book.pot).with_suffix("") for p in book.pot.rglob("*.pot")}
     for path in book.catalogues.rglob("*.po"):
