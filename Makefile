@@ -81,8 +81,11 @@ $(CHROMIUM) $(KOREAN_FONT):
 
 install: $(STAMP) $(MATHJAX)  ## create .venv and install the pinned environment (and the site's MathJax)
 
-release: $(STAMP)  ## generate every student notebook from exercises/ into release/
-	$(BIN)/python -m grading release
+# KOREAN=strict (the default) also writes release/ko/<id>/ and fails on an untranslated or fuzzy message
+# of locales/ko/LC_MESSAGES/exercises/<id>.po; KOREAN=off releases the English notebooks only
+KOREAN ?= strict
+release: $(STAMP)  ## generate every student notebook from exercises/ into release/ (Korean: release/ko/)
+	$(BIN)/python -m grading release --korean $(KOREAN)
 
 toc: $(STAMP)  ## write _toc.yml from course.yml (make book stops when it is out of date)
 	$(BIN)/python -m rnn_course toc > _toc.yml.tmp && mv _toc.yml.tmp _toc.yml

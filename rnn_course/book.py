@@ -9,6 +9,7 @@ Registered in _config.yml's `sphinx.config.extensions` as `rnn_course.book`. It 
 ``{assignment-downloads}``
     The student notebook (``release/<id>/<id>.ipynb``) and the data files the manifest lists, as
     ``{download}`` links (a file `make release` did not produce fails the build), then the content.
+    In the Korean build they link ``release/ko/<id>/`` instead (the `KoreanDownloads` transform).
 ``{practise-it}``
     At the end of a chapter, "Practise it in <the assignments that practise this chapter>." from
     ``Course.practised_by(slug)``; or the directive's content, which must then link each of them.
@@ -28,8 +29,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.transforms import SphinxTransform
@@ -206,6 +210,40 @@ class CourseTitles(SphinxTransform):
             title.insert(0, nodes.Text(prefix))
 
 
+class KoreanDownloads(SphinxTransform):
+    """In a Korean build, an assignment page's downloads are the Korean student notebook and its data
+    (release/ko/<id>/, written by `make release` from the catalogues of the notebooks' prose).
+
+    The page's message keeps the English path (so the English sentence and its translation stay one
+    message); the link is changed here, after Sphinx has put the translation in (sphinx.transforms.i18n
+    .Locale, priority 20) and before the download collector reads it (doctree-read). Where release/ko/
+    has no such file (`make release KOREAN=off`), the English file stays linked and the page says so.
+    """
+
+    default_priority = 100
+
+    def apply(self, **kwargs) -> None:
+        language = self.config.language or "en"
+        if language == "en" or not self.env.docname.startswith("assignments/"):
+            return
+        noted = set()
+        for ref in self.document.findall(addnodes.download_reference):
+            target = ref.get("reftarget", "")
+            match = re.fullmatch(r"(\.\./release/)([\w-]+/[^/]+)", target)
+            if not match:
+                continue
+            translated = f"{match.group(1)}{language}/{match.group(2)}"
+            if (Path(self.env.srcdir) / "release" / language / match.group(2)).is_file():
+                ref["reftarget"] = translated
+            elif id(ref.parent) not in noted:
+                noted.add(id(ref.parent))
+                ref.parent += nodes.Text(f" {MISSING_TRANSLATION.get(language, '')}")
+                logger.info(f"{self.env.docname}: no release/{language}/{match.group(2)}: linking the English one")
+
+
+MISSING_TRANSLATION = {"ko": "(한국어 학생 노트북은 아직 준비되지 않아 영어 노트북을 연결합니다.)"}
+
+
 def check_chapter_numbers(app: Sphinx, env: BuildEnvironment) -> None:
     """Each chapter's number in the built book (the numbered toctree) is its position in course.yml."""
     try:
@@ -228,5 +266,6 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("assignment-downloads", AssignmentDownloads)
     app.add_directive("practise-it", PractiseIt)
     app.add_transform(CourseTitles)
+    app.add_transform(KoreanDownloads)
     app.connect("env-check-consistency", check_chapter_numbers)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -42,9 +42,17 @@ class Untranslated(Exception):
 
     def __init__(self, problems: list[tuple[str, str, str]]):
         self.problems = problems
-        lines = [f"{catalogue}: {why}: msgid {msgid[:100]!r}" for catalogue, msgid, why in problems]
+        lines, shown = [], {}
+        for catalogue, msgid, why in problems:  # the first ten of each catalogue, then how many more
+            shown[catalogue] = shown.get(catalogue, 0) + 1
+            if shown[catalogue] <= self.SHOWN:
+                lines.append(f"{catalogue}: {why}: msgid {msgid[:100]!r}")
+        lines += [f"{catalogue}: and {count - self.SHOWN} more" for catalogue, count in shown.items()
+                  if count > self.SHOWN]
         super().__init__(f"{len(problems)} message(s) of the student notebooks have no Korean translation "
                          "(translate them in the catalogue and remove `fuzzy`):\n  " + "\n  ".join(lines))
+
+    SHOWN = 10
 
 
 @dataclass(frozen=True)
