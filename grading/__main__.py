@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--korean", choices=["strict", "off"], default="strict",
                    help="strict (default): also write release/ko/<id>/ from locales/ko/LC_MESSAGES/exercises/, "
                         "failing on any untranslated or fuzzy message; off: English only")
+    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
     p = sub.add_parser("check", help="run a notebook's visible tests; exit 1 if one fails")
     p.add_argument("notebook")
     limit_options.add_arguments(p, only=CHECK_LIMITS, title="limits (the grader's own)")
@@ -81,10 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "release":
         from .stock import release, release_translated
-        for path in release(args.assignments):
+        for path in release(args.assignments, root=args.course.resolve()):
             print(f"released {path}")
         if args.korean == "strict":
-            for path in release_translated(args.assignments):
+            for path in release_translated(args.assignments, root=args.course.resolve()):
                 print(f"released {path}")
         return 0
     if args.command == "check":
