@@ -79,6 +79,20 @@ def release_translated(assignments: list[str] | None = None, root: Path = ROOT, 
     return written
 
 
+def withdraw_translated(assignments: list[str] | None = None, root: Path = ROOT) -> list[Path]:
+    """Remove release/ko/<id>/ of each assignment (`make release KOREAN=off`): a Korean notebook left from
+    an earlier release would no longer match the English one just released."""
+    from rnn_course.notebook_i18n import LANGUAGE
+
+    removed = []
+    for assignment in assignments or assignment_ids(root):
+        target = Path(root) / "release" / LANGUAGE / assignment
+        if target.exists():
+            shutil.rmtree(target)
+            removed.append(target)
+    return removed
+
+
 def execute_options(limits: Limits) -> list[str]:
     """nbgrader command-line options that give stock nbgrader's Execute the grader's cell limit.
 

@@ -225,8 +225,12 @@ def test_make_release_is_strict_by_default(tmp_path):
     assert done.returncode != 0
     assert f"locales/ko/LC_MESSAGES/exercises/{A01}.po: untranslated: msgid" in done.stderr + done.stdout
     assert (course / "release" / A01 / f"{A01}.ipynb").is_file() and not (course / "release" / "ko" / A01).exists()
+    stale = course / "release" / "ko" / A01 / f"{A01}.ipynb"  # as an earlier complete release left it
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
     done = subprocess.run(command + ["--korean", "off"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+    assert not stale.exists(), "--korean off left a Korean notebook that no longer matches the English one"
 
 
 # ------------------------------------------------------------------ grading and feedback
