@@ -379,3 +379,25 @@ def test_korean_assignment_page_links_the_korean_notebook(tmp_path):
     missing = (tmp_path / "ko" / "assignments" / "a02_y.html").read_text(encoding="utf-8")
     assert "영어 노트북을 연결합니다" in missing
     assert "영어 노트북을" not in (tmp_path / "en" / "assignments" / "a02_y.html").read_text(encoding="utf-8")
+
+
+def test_make_locales_updates_the_notebook_catalogues(tmp_path, monkeypatch, capsys):
+    """`python -m rnn_course i18n update` (make locales) updates locales/ko/LC_MESSAGES/exercises/ with the
+    book's catalogues (the Sphinx extraction of the book's pages is left out here: tests/test_book_ko.py)."""
+    from rnn_course import i18n
+
+    course = tmp_path
+    shutil.copy(ROOT / "course.yml", course)
+    shutil.copytree(ROOT / "exercises" / A01, course / "exercises" / A01)
+    shutil.copytree(ROOT / "locales", course / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    path = course / "exercises" / A01 / f"{A01}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if notebook_i18n.translatable(c))
+    cell.source += "\n\nA sentence the catalogue has not seen."
+    nbformat.write(nb, path)
+    monkeypatch.setattr(i18n, "extract", lambda book: 0)
+    assert i18n.update(i18n.Book(course)) == 0
+    with notebook_i18n.catalogue_path(course, A01).open("rb") as f:
+        message = read_po(f).get("A sentence the catalogue has not seen.")
+    assert message is not None and message.string == ""
+    assert f"exercises/{A01}.po: its page is no longer in the book" not in capsys.readouterr().out
