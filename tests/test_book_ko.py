@@ -245,3 +245,26 @@ def test_translations_use_the_glossary_terms():
                                  f"{' or '.join(korean)} in the glossary, not in {str(m.string)[:70]!r}")
     assert not wrong, "translations that do not use the glossary's terms:\n" + "\n".join(wrong)
     assert checked, "no translated message uses a glossary term: is the check looking?"
+
+
+def test_korean_assignment_pages_offer_the_korean_student_notebooks(built):
+    """Each Korean assignment page serves the Korean student notebook `make release` writes
+    (release/ko/<id>/<id>.ipynb) and the data beside it, not the English ones (rnn_course/book.py's
+    KoreanDownloads; tests/test_notebooks_ko.py checks the notebooks themselves)."""
+    from test_site import _local_target, part_files
+
+    assignments = part_files("Assignments")
+    assert assignments
+    for file in assignments:
+        aid = Path(file).name
+        page = f"ko/{file}.html"
+        downloads = [a["href"] for a in soup(page).select("a.download")]
+        notebooks = [href for href in downloads if href.endswith(".ipynb")]
+        assert len(notebooks) == 1, f"{page} should offer exactly one student notebook, found {notebooks}"
+        for href in downloads:
+            served, _ = _local_target(page, href)
+            released = ROOT / "release" / "ko" / aid / served.name
+            assert released.is_file() and served.read_bytes() == released.read_bytes(), (
+                f"{page} does not serve {released}")
+        served, _ = _local_target(page, notebooks[0])
+        assert json.loads(served.read_text(encoding="utf-8"))["metadata"]["rnn_course"]["language"] == "ko"
