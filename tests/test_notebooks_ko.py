@@ -8,7 +8,6 @@ real pipeline must score exactly as the English one with the same answers, with 
 
 from __future__ import annotations
 
-import copy
 import csv
 import datetime as dt
 import html
