@@ -25,10 +25,12 @@ from test_site import (EDITIONS, HTML, _search_results, browser, built, redirect
 
 pytestmark = [pytest.mark.book, pytest.mark.xdist_group("book")]
 CATALOGUES = ROOT / "locales" / "ko" / "LC_MESSAGES"
-# (query, the page it must find): the glossary's terms for the ideas test_site.py searches in English,
-# and one with a particle attached, as a reader types it
+# (query, the page it must find): the glossary's terms for the ideas test_site.py searches in English;
+# then single words with a particle the pages never attach to them, found only because the query's
+# particle comes off (Sphinx's default search finds neither; a query of two words would not show it:
+# searchtools.js lets a page match on the words of 3 letters or more alone)
 SEARCHES = [("은닉 상태", "ko/chapters/01_recurrent_cell.html"), ("망각 게이트", "ko/chapters/06_lstm.html"),
-            ("은닉 상태는", "ko/chapters/01_recurrent_cell.html")]
+            ("상태에서", "ko/chapters/01_recurrent_cell.html"), ("게이트에서는", "ko/chapters/06_lstm.html")]
 
 
 def catalogue(path: Path):
@@ -72,6 +74,8 @@ def test_every_page_links_to_the_same_page_in_the_other_edition(built):
 def test_each_edition_says_its_language(built):
     for edition in EDITIONS:
         for page in site_pages(edition):
+            if redirect_target(page):
+                continue
             lang = soup(page).html.get("lang")
             assert lang == edition, f"{page} is <html lang={lang!r}>"
 
