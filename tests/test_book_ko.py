@@ -99,6 +99,30 @@ def test_korean_pages_are_translated_where_the_catalogue_is(built):
         "the Korean chapter 1 shows other glued values than the English one")
 
 
+HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def test_korean_images_describe_themselves_in_korean(built):
+    """Every <img> of the Korean site with an alt text has Hangul in it: the figures drawn by code cells
+    too, whose alt text (cell metadata mystnb: image: alt) is a message like a caption (the gettext
+    extraction ranks a cell's outputs as the html builder does, rnn_course.i18n.gettext_outputs).
+    The theme's own images (its logo) are not the course's to translate."""
+    english, seen = [], 0
+    for page in site_pages("ko"):
+        if redirect_target(page):
+            continue
+        for img in soup(page).find_all("img"):
+            alt = (img.get("alt") or "").strip()
+            if not alt or "logo__image" in img.get("class", []) or img.find_parent(class_="navbar-brand"):
+                continue
+            seen += 1
+            if not HANGUL.search(alt):
+                english.append(f"{page}: <img alt={alt[:70]!r}>")
+    assert seen >= 20, f"only {seen} images with an alt text in the Korean site: are the figures gone?"
+    assert not english, f"{len(english)} image(s) of the Korean site described in English (make locales, " \
+        "then translate their alt texts):\n" + "\n".join(english)
+
+
 def test_the_korean_build_executes_nothing(book_build):
     """make book's Korean build reads every notebook from the English build's execution cache."""
     code, log = book_build
