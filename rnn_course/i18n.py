@@ -93,12 +93,14 @@ def generated_config(book: Book, language: str | None = None) -> dict:
 
 
 def sphinx(book: Book, builder: str, outdir: Path, doctrees: Path, language: str | None = None, *,
-           force: bool = False, fresh: bool = False, project: str | None = None) -> int:
+           force: bool = False, fresh: bool = False, project: str | None = None,
+           settings: dict | None = None) -> int:
     """Run Sphinx through Jupyter Book's entry point, as `jupyter-book build -W --keep-going` would."""
     from jupyter_book.sphinx import build_sphinx
 
     # the catalogues' headers name the project (Jupyter Book sets no `project`: the pages show html_title)
     extra = {"project": project} if project else {}
+    extra.update(settings or {})
     result = build_sphinx(book.root, outdir, noconfig=True, path_config=book.root / "_config.yml",
                           confoverrides={**overrides(book, language), **extra}, doctreedir=doctrees,
                           builder=builder, warningiserror=True, keep_going=True, force_all=force,
@@ -108,9 +110,25 @@ def sphinx(book: Book, builder: str, outdir: Path, doctrees: Path, language: str
     return int(result or 0)
 
 
+def gettext_outputs() -> list[tuple[str, str, int | None]]:
+    """myst-nb's output priority for the gettext builder: the html builder's.
+
+    A cell's outputs are read as a bundle of every MIME type; a post-transform then keeps the one its
+    builder ranks first. myst-nb ranks only text for gettext, so a figure became its text/plain
+    "<Figure size ...>" (a literal, never a message) before the builder extracted the messages, and
+    its image node went with it, alt text and all. Ranked as for html, the image node stays, and
+    Sphinx extracts its alt text as it does any image's (sphinx.util.nodes.extract_messages); the
+    Korean build then translates it while reading (sphinx.transforms.i18n.Locale), as a caption.
+    """
+    from myst_nb.core.render import base_render_priority
+
+    return [("gettext", mime, rank) for mime, rank in base_render_priority()["html"].items()]
+
+
 def extract(book: Book) -> int:
-    """Every English message of the book into _build/gettext/<page>.pot."""
-    return sphinx(book, "gettext", book.pot, book.pot / ".doctrees", project=PROJECT)
+    """Every English message of the book into _build/gettext/<page>.pot, figures' alt texts included."""
+    return sphinx(book, "gettext", book.pot, book.pot / ".doctrees", project=PROJECT,
+                  settings={"nb_mime_priority_overrides": gettext_outputs()})
 
 
 def update(book: Book) -> int:

@@ -512,9 +512,9 @@ def _search_results(browser: Browser, query: str, visit: Visit, landing: str = "
         box.fill(query)
         box.press("Enter")
         page.wait_for_url(re.compile(r"/search\.html\?q="))
-        try:
-            page.wait_for_function("() => /Search finished|did not match/.test("
-                                   "document.querySelector('#search-results')?.textContent || '')")
+        try:  # searchtools.js writes the summary ("Search finished, ..." in the page's language) when done
+            page.wait_for_function("() => (document.querySelector('#search-results p.search-summary')"
+                                   "?.textContent || '').trim().length > 0")
         except PlaywrightTimeout:
             raise AssertionError(f"searching {query!r} never finished: {visit.problems()}") from None
         hrefs = page.eval_on_selector_all("#search-results ul.search li a", "links => links.map(a => a.href)")
