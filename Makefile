@@ -159,3 +159,4 @@ bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 
 clean:  ## remove everything generated (keeps .venv)
 	rm -rf _build _vendor release autograded feedback reports gradebook.db grades.csv
+	find locales -name '*.mo' -delete  # compiled from the .po catalogues by the Korean build
