@@ -162,6 +162,8 @@ bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 	$(BIN)/python benchmarks/grading_cost.py
 	$(BIN)/python benchmarks/grading_per_assignment.py
 	$(BIN)/python benchmarks/noop_grading.py
+	$(BIN)/python benchmarks/book_ko.py
 
 clean:  ## remove everything generated (keeps .venv)
 	rm -rf _build _vendor release autograded feedback reports gradebook.db grades.csv
+	find locales -name '*.mo' -delete  # compiled from the .po catalogues by the Korean build

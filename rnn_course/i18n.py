@@ -11,9 +11,10 @@ update` does: a new English sentence becomes a new empty message, a changed one 
 translation marked fuzzy, a removed one is kept as obsolete (#~) in case it comes back. A translator
 then fills or corrects the msgstr and removes the fuzzy flag.
 
-`python -m rnn_course i18n build` (`make book`, after the English build) builds the Korean site into
-_build/html/ko/: the same sources with language = ko, its own doctrees (_build/ko/.doctrees) and the
-English build's jupyter-cache (_build/.jupyter_cache), so it executes no notebook.
+`python -m rnn_course i18n build` (`make book` runs it beside the English build, once the notebooks are
+in the execution cache) builds the Korean site into _build/html/ko/: the same sources with language =
+ko, its own doctrees (_build/ko/.doctrees) and the English build's jupyter-cache
+(_build/.jupyter_cache), so it executes no notebook. It is incremental like the English build.
 
 Both go through Jupyter Book's own Sphinx entry point (jupyter_book.sphinx.build_sphinx) with the
 configuration Jupyter Book generates from _config.yml and _toc.yml, as `jupyter-book build` does; the
@@ -25,7 +26,7 @@ reading.
 many are translated, fuzzy and untranslated.
 
 `--book DIR` works on another copy of the course (benchmarks/book_ko.py builds one in a temporary
-folder); `build --fresh` re-reads every page (as `jupyter-book build --all` does), for measuring.
+folder); `build --fresh` reads every page again (a fresh Sphinx environment), for measuring.
 """
 
 from __future__ import annotations

@@ -81,22 +81,24 @@ def test_each_edition_says_its_language(built):
 
 
 def test_korean_pages_are_translated_where_the_catalogue_is(built):
-    """A message translated in its catalogue shows translated on its page (the heading of chapter 1),
-    and a {glue:text} inside a translated sentence still shows the value the notebook computed."""
-    translated = {m.id: m.string for m in messages(CATALOGUES / "chapters" / "01_recurrent_cell.po")
-                  if m.string and not m.fuzzy}
-    assert translated, "chapter 1's catalogue has no translation to check"
-    page = soup("ko/chapters/01_recurrent_cell.html")
+    """A message translated in its catalogue shows translated on its page (the heading of
+    chapters/01_recurrent_cell), and a {glue:text} inside a translated sentence still shows the value
+    the notebook computed."""
+    page_name = "chapters/01_recurrent_cell"
+    entries = messages(CATALOGUES / f"{page_name}.po")
+    translated = {m.id: m.string for m in entries if m.string and not m.fuzzy}
+    assert translated, f"{page_name}.po has no translation to check"
+    page = soup(f"ko/{page_name}.html")
     heading = page.select_one("article.bd-article h1").get_text()
-    title = next(m.id for m in messages(CATALOGUES / "chapters" / "01_recurrent_cell.po"))
+    title = entries[0].id
     if title in translated:
-        assert translated[title] in heading, f"chapter 1's heading is {heading!r}, not {translated[title]!r}"
+        assert translated[title] in heading, f"ko/{page_name}: the heading is {heading!r}, not {translated[title]!r}"
     text = page.select_one("article.bd-article").get_text()
     assert "{glue" not in text and "No key" not in text, "a glued value in a translated sentence did not resolve"
-    english = soup("chapters/01_recurrent_cell.html").select("span.pasted-text")
+    english = soup(f"{page_name}.html").select("span.pasted-text")
     korean = page.select("span.pasted-text")
-    assert [s.get_text() for s in korean] == [s.get_text() for s in english], (
-        "the Korean chapter 1 shows other glued values than the English one")
+    assert english and [s.get_text() for s in korean] == [s.get_text() for s in english], (
+        f"ko/{page_name} shows other glued values than the English page")
 
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
