@@ -32,16 +32,18 @@ MATHJAX := _vendor/mathjax/tex-mml-chtml.js
 AXE_VERSION := 4.14.1
 AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
 AXE_STAMP := $(VENV)/axe/.axe-core-$(AXE_VERSION)
-# The site tests drive Debian's Chromium (never a browser build downloaded by a test tool).
+# The site tests drive Debian's Chromium (never a browser build downloaded by a test tool), with Debian's
+# Korean fonts, so the Korean edition's screenshots show Hangul (no page downloads a font).
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
+KOREAN_FONT := /usr/share/fonts/truetype/nanum/NanumGothic.ttf
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Quiet TensorFlow's C++ start-up logs in chapters, grading kernels and tests.
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install toc book release serve test check grade late report export manual feedback bench clean
+.PHONY: help install toc book locales release serve test check grade late report export manual feedback bench clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,29 +75,50 @@ $(AXE_STAMP): | $(STAMP)
 	test -s $(AXE)
 	touch $@
 
-$(CHROMIUM):
+$(CHROMIUM) $(KOREAN_FONT):
 	$(SUDO) apt-get update -qq
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum
 
 install: $(STAMP) $(MATHJAX)  ## create .venv and install the pinned environment (and the site's MathJax)
 
-release: $(STAMP)  ## generate every student notebook from exercises/ into release/
-	$(BIN)/python -m grading release
+# KOREAN=strict (the default) also writes release/ko/<id>/ and fails on an untranslated or fuzzy message
+# of locales/ko/LC_MESSAGES/exercises/<id>.po; KOREAN=off releases the English notebooks only
+KOREAN ?= strict
+release: $(STAMP)  ## generate every student notebook from exercises/ into release/ (Korean: release/ko/)
+	$(BIN)/python -m grading release --korean $(KOREAN)
 
 toc: $(STAMP)  ## write _toc.yml from course.yml (make book stops when it is out of date)
 	$(BIN)/python -m rnn_course toc > _toc.yml.tmp && mv _toc.yml.tmp _toc.yml
 
 # Notebooks are executed first, as many at a time as there are cores (rnn_course/execute.py), into the
 # cache that jupyter-book then reads: the build executes nothing itself when every notebook ran.
-book: release $(MATHJAX)  ## execute every chapter and build the website into _build/html
+# The Korean edition (rnn_course/i18n.py) is built at the same time as the English one, on the other core:
+# the same sources with language = ko and the catalogues of locales/ko/, through Sphinx with the
+# configuration Jupyter Book generates, into _build/html/ko/. It reads the same execution cache, so it
+# executes nothing either. Its log is _build/ko/build.log (shown when it fails).
+book: release $(MATHJAX)  ## execute every chapter and build the website into _build/html (Korean: _build/html/ko)
 	$(BIN)/python -m rnn_course toc --check
 	$(BIN)/python -m rnn_course execute
-	$(BIN)/jupyter-book build . -W --keep-going
+	@mkdir -p _build/ko
+	@echo "$(BIN)/python -m rnn_course i18n build > _build/ko/build.log  (the Korean edition, beside the English build)"
+	@$(BIN)/python -m rnn_course i18n build > _build/ko/build.log 2>&1 & korean=$$!; \
+	echo "$(BIN)/jupyter-book build . -W --keep-going"; \
+	$(BIN)/jupyter-book build . -W --keep-going; english=$$?; \
+	wait $$korean; status=$$?; \
+	if [ $$status -ne 0 ]; then cat _build/ko/build.log; echo "the Korean edition failed to build (log above: _build/ko/build.log)"; \
+	else tail -n 1 _build/ko/build.log; fi; \
+	test $$english -eq 0 -a $$status -eq 0
+
+# The Korean edition's message catalogues, locales/ko/LC_MESSAGES/<page>.po (rnn_course/i18n.py): extract
+# every English message with Sphinx's gettext builder, then update the catalogues as `sphinx-intl update`
+# does (a new sentence: a new empty message; a changed one: fuzzy, its old translation kept).
+locales: $(STAMP)  ## extract the English messages and update the Korean catalogues in locales/ko/
+	$(BIN)/python -m rnn_course i18n update
 
 serve:  ## serve the built website on http://localhost:8000
 	$(BIN)/python -m http.server --directory _build/html 8000
 
-test: $(STAMP) $(MATHJAX) $(AXE_STAMP) $(CHROMIUM)  ## run the whole test suite (builds the book if needed)
+test: $(STAMP) $(MATHJAX) $(AXE_STAMP) $(CHROMIUM) $(KOREAN_FONT)  ## run the whole test suite (builds the book if needed)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=30 $(PYTEST_ARGS)
 
 check: $(STAMP)  ## run the visible tests of a notebook: make check NOTEBOOK=path.ipynb [CELL_TIMEOUT=s]
@@ -139,6 +162,8 @@ bench: $(STAMP)  ## measure build and grading cost (prints ratios)
 	$(BIN)/python benchmarks/grading_cost.py
 	$(BIN)/python benchmarks/grading_per_assignment.py
 	$(BIN)/python benchmarks/noop_grading.py
+	$(BIN)/python benchmarks/book_ko.py
 
 clean:  ## remove everything generated (keeps .venv)
 	rm -rf _build _vendor release autograded feedback reports gradebook.db grades.csv
+	find locales -name '*.mo' -delete  # compiled from the .po catalogues by the Korean build

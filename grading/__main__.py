@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="generate student notebooks into release/")
     p.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    p.add_argument("--korean", choices=["strict", "off"], default="strict",
+                   help="strict (default): also write release/ko/<id>/ from locales/ko/LC_MESSAGES/exercises/, "
+                        "failing on any untranslated or fuzzy message; off: English only (removes release/ko/<id>/)")
+    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
     p = sub.add_parser("check", help="run a notebook's visible tests; exit 1 if one fails")
     p.add_argument("notebook")
     limit_options.add_arguments(p, only=CHECK_LIMITS, title="limits (the grader's own)")
@@ -77,9 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "release":
-        from .stock import release
-        for path in release(args.assignments):
+        from .stock import release, release_translated, withdraw_translated
+        for path in release(args.assignments, root=args.course.resolve()):
             print(f"released {path}")
+        if args.korean == "strict":
+            for path in release_translated(args.assignments, root=args.course.resolve()):
+                print(f"released {path}")
+        else:
+            for path in withdraw_translated(args.assignments, root=args.course.resolve()):
+                print(f"removed {path}: no Korean notebook in this release (--korean off)")
         return 0
     if args.command == "check":
         from .selfcheck import main as check

@@ -94,9 +94,29 @@ def duration(seconds: float) -> str:
     return " ".join(parts) if parts else f"{secs} s"
 
 
-def late_line(resources: dict) -> str | None:
+def duration_ko(seconds: float) -> str:
+    """'2일 3시간 5분', '40분', '12초': `duration` in Korean."""
+    seconds = int(round(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "일"), (hours, "시간"), (minutes, "분")) if n]
+    return " ".join(parts) if parts else f"{secs}초"
+
+
+def policy_ko(policy) -> str:
+    """A LatePolicy's describe() in Korean: '마감 후 1일마다(1일 미만도 1일로 계산) 배점의 10% 감점, 최대 50%'."""
+    if policy.penalty <= 0:
+        return "지각 감점 없음"
+    per = {"day": "1일", "hour": "1시간"}.get(policy.per, policy.per)
+    text = f"마감 후 {per}마다({per} 미만도 {per}로 계산) 배점의 {round(policy.penalty * 100, 4):g}% 감점"
+    return text + (f", 최대 {round(policy.cap * 100, 4):g}%" if policy.cap < 1 else "")
+
+
+def late_line(resources: dict, language: str = "en") -> str | None:
     """The feedback's words for a late submission: how late, the due date and the policy; None when the
-    submission was on time or there is no gradebook in `resources` (an exporter run outside nbgrader)."""
+    submission was on time or there is no gradebook in `resources` (an exporter run outside nbgrader).
+    `language` "ko": the same in Korean (the feedback of a Korean student notebook)."""
     ids = resources.get("nbgrader", {})
     if not all(ids.get(key) for key in ("db_url", "assignment", "student")):
         return None
@@ -115,7 +135,12 @@ def late_line(resources: dict) -> str | None:
         spec = _spec(root, ids["assignment"])
     except (ValueError, OSError):  # a course.yml that does not read: the line without the policy
         spec = None
-    policy = spec.late_policy.describe() if spec else None
+    policy = None
+    if spec is not None:
+        policy = policy_ko(spec.late_policy) if language == "ko" else spec.late_policy.describe()
+    if language == "ko":
+        text = f"마감 시각({due:%Y-%m-%d %H:%M} UTC)보다 {duration_ko(seconds)} 늦게 제출"
+        return text + (f"; {policy}" if policy else "")
     text = f"submitted {duration(seconds)} after the due date ({due:%Y-%m-%d %H:%M} UTC)"
     return text + (f"; {policy}" if policy else "")
 

@@ -14,8 +14,10 @@ the total at the top, with a place for lines that change the total (a late penal
 
 from __future__ import annotations
 
+import copy
 import html as html_escape
 import re
+from pathlib import Path
 
 from jinja2 import BytecodeCache, pass_context
 from nbconvert.exporters import HTMLExporter, TemplateExporter
@@ -25,6 +27,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 from latex2mathml.converter import convert as latex_to_mathml
+from rnn_course.notebook_i18n import language_of
 
 HIDDEN_NOTE = "# (hidden tests run here when your notebook is graded; their result is shown below)"
 
@@ -160,7 +163,36 @@ table.feedback-summary tfoot td { font-weight: bold; border-bottom: none; }
 </style>
 """
 
-_KINDS = {"test": "test", "code": "code answer", "written": "written answer", "task": "task"}
+# The page's words in the language of the student's notebook (metadata.rnn_course.language, which the
+# Korean release sets): the score table's, and nbgrader's feedback template's (replaced in the page)
+LABELS = {
+    "en": {"part": "Part", "kind": "Kind", "score": "Score", "total": "Total", "awaiting": "awaiting grading",
+           "test": "test", "code": "code answer", "written": "written answer", "task": "task",
+           "late": "Late submission penalty",
+           "provisional": "Provisional total: {points} points are awaiting grading by your instructor and "
+                          "not counted yet"},
+    "ko": {"part": "부분", "kind": "종류", "score": "점수", "total": "합계", "awaiting": "채점 대기 중",
+           "test": "테스트", "code": "코드 답안", "written": "서술형 답안", "task": "과제",
+           "late": "지각 제출 감점",
+           "provisional": "잠정 합계: {points}점은 강사의 채점을 기다리고 있어 아직 합계에 들어 있지 않습니다"},
+}
+# nbgrader's feedback template (formgrader/templates/feedback/index.html.j2), fragment by fragment
+TEMPLATE_KO = [
+    ('">Test cell</a> (Score: ', '">테스트 셀</a> (점수: '),
+    ('">Coding free-response</a> (Score: ', '">코드 답안</a> (점수: '),
+    ('">Written response</a> (Score: ', '">서술형 답안</a> (점수: '),
+    ('">Task</a> (Score: ', '">과제</a> (점수: '),
+    ('">Comment</a></li>', '">의견</a></li>'),
+    ('<li class="late-penalty">Late submission penalty (Score: ', '<li class="late-penalty">지각 제출 감점 (점수: '),
+    ('<span class="nbgrader-label">Student\'s answer</span>', '<span class="nbgrader-label">학생의 답</span>'),
+    ('<span class="nbgrader-label">Student\'s task</span>', '<span class="nbgrader-label">학생의 과제</span>'),
+    ('<span class="nbgrader-label">Grade cell: <code>', '<span class="nbgrader-label">채점 셀: <code>'),
+    ('<span class="nbgrader-label">Task: <code>', '<span class="nbgrader-label">과제: <code>'),
+    ('<a href="#top">(Top)</a>', '<a href="#top">(맨 위로)</a>'),
+    ('<b>Comments:</b>', '<b>의견:</b>'),
+]
+_TEMPLATE_SCORE = re.compile(r'(<span class="pull-right">\s*)Score: ')  # each graded cell's heading
+_TEMPLATE_TITLE = re.compile(r'(<div class="panel-heading">\s*<h4>[^<]*\()Score: ')  # the notebook's heading
 
 
 def _points(value) -> str:
@@ -168,10 +200,10 @@ def _points(value) -> str:
     return f"{round(float(value or 0), 2):g}"
 
 
-AWAITING = "awaiting grading"
+AWAITING = LABELS["en"]["awaiting"]
 
 
-def summary_table(nb, resources: dict, waiting: frozenset = frozenset()) -> str:
+def summary_table(nb, resources: dict, waiting: frozenset = frozenset(), language: str = "en") -> str:
     """The score of every graded part (its grade_id, what it is, score / points) and the total.
 
     Rows are the notebook's graded cells in order, as nbgrader's GetGrades left their scores in the
@@ -179,6 +211,7 @@ def summary_table(nb, resources: dict, waiting: frozenset = frozenset()) -> str:
     The <tbody class="adjustments"> holds the lines that change the total after the parts: nbgrader's
     late penalty when it is not zero, and, while parts wait, a line saying the total is provisional.
     """
+    words = LABELS.get(language, LABELS["en"])
     rows, waiting_points = [], 0.0
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -193,29 +226,29 @@ def summary_table(nb, resources: dict, waiting: frozenset = frozenset()) -> str:
         gid = html_escape.escape(str(meta.get("grade_id", "")))
         if meta.get("grade_id") in waiting:
             waiting_points += float(meta.get("points") or 0)
-            score = f'{AWAITING} / {_points(meta.get("points"))}'
+            score = f'{words["awaiting"]} / {_points(meta.get("points"))}'
         else:
             score = f'{_points(meta.get("score"))} / {_points(meta.get("points"))}'
-        rows.append(f'<tr><td><a href="#{gid}"><code>{gid}</code></a></td><td>{_KINDS[kind]}</td>'
+        rows.append(f'<tr><td><a href="#{gid}"><code>{gid}</code></a></td><td>{words[kind]}</td>'
                     f'<td class="points">{score}</td></tr>')
     grades = resources.get("nbgrader", {})
     adjustments = []
     if float(grades.get("late_penalty") or 0) > 0:
         from .deadlines import late_line
 
-        why = late_line(resources)
+        why = late_line(resources, language)
         why = f'<br><span class="late-detail">{html_escape.escape(why)}</span>' if why else ""
-        adjustments.append(f'<tr class="late-penalty"><td colspan="2">Late submission penalty{why}</td>'
+        adjustments.append(f'<tr class="late-penalty"><td colspan="2">{words["late"]}{why}</td>'
                            f'<td class="points">-{_points(grades["late_penalty"])}</td></tr>')
     if waiting_points:
-        adjustments.append(f'<tr class="awaiting-grading"><td colspan="2">Provisional total: '
-                           f'{_points(waiting_points)} points are {AWAITING} by your instructor and not '
-                           f'counted yet</td><td class="points"></td></tr>')
-    return ('<table class="feedback-summary">\n<thead><tr><th>Part</th><th>Kind</th>'
-            '<th class="points">Score</th></tr></thead>\n'
+        provisional = words["provisional"].format(points=_points(waiting_points))
+        adjustments.append(f'<tr class="awaiting-grading"><td colspan="2">{provisional}</td>'
+                           f'<td class="points"></td></tr>')
+    return (f'<table class="feedback-summary">\n<thead><tr><th>{words["part"]}</th><th>{words["kind"]}</th>'
+            f'<th class="points">{words["score"]}</th></tr></thead>\n'
             f'<tbody class="parts">{"".join(rows)}</tbody>\n'
             f'<tbody class="adjustments">{"".join(adjustments)}</tbody>\n'
-            f'<tfoot><tr class="total"><td colspan="2">Total</td><td class="points">'
+            f'<tfoot><tr class="total"><td colspan="2">{words["total"]}</td><td class="points">'
             f'{_points(grades.get("score"))} / {_points(grades.get("max_score"))}</td></tr></tfoot>\n</table>\n')
 
 
@@ -227,7 +260,7 @@ class RecordSummary(Preprocessor):
     """
 
     def preprocess(self, nb, resources):
-        resources["feedback_summary"] = summary_table(nb, resources, waiting_grades(resources))
+        resources["feedback_summary"] = summary_table(nb, resources, waiting_grades(resources), language_of(nb))
         return nb, resources
 
 
@@ -251,10 +284,48 @@ def waiting_grades(resources: dict) -> frozenset:
         return frozenset(grade.name for grade in notebook.grades if grade.needs_manual_grade)
 
 
-def student_page(html: str, table: str) -> str:
+def korean_page(html: str) -> str:
+    """nbgrader's feedback template's words in Korean, and <html lang="ko">."""
+    for english, korean in TEMPLATE_KO:
+        html = html.replace(english, korean)
+    html = _TEMPLATE_SCORE.sub(r"\1점수: ", html)
+    html = _TEMPLATE_TITLE.sub(r"\1점수: ", html, count=1)
+    return re.sub(r"<html(\s[^>]*)?>", lambda m: '<html lang="ko">' if "lang=" not in (m.group(0)) else
+                  re.sub(r'lang="[^"]*"', 'lang="ko"', m.group(0)), html, count=1)
+
+
+def course_root(resources: dict, config) -> Path | None:
+    """The course being graded: where its gradebook is (as grading/deadlines.py finds it), else nbgrader's root."""
+    db_url = resources.get("nbgrader", {}).get("db_url") or ""
+    if db_url.startswith("sqlite:///"):
+        return Path(db_url.removeprefix("sqlite:///")).parent
+    root = config.CourseDirectory.get("root") if "CourseDirectory" in config else None
+    return Path(root) if root else None
+
+
+def retranslated(nb, resources: dict, config):
+    """A Korean notebook's markdown in Korean again where grading put the English back (nbgrader's
+    OverwriteCells restores locked cells from the gradebook's English source), from the course's
+    catalogue locales/ko/LC_MESSAGES/exercises/<notebook>.po; another notebook as it is."""
+    if language_of(nb) != "ko":
+        return nb
+    from rnn_course.notebook_i18n import catalogue_path, retranslate
+
+    root, name = course_root(resources, config), resources.get("nbgrader", {}).get("notebook")
+    if root is None or not name:
+        return nb
+    nb = copy.deepcopy(nb)
+    retranslate(nb, catalogue_path(root, name))
+    return nb
+
+
+def student_page(html: str, table: str, language: str = "en") -> str:
     """The feedback page a student reads offline: no CDN script, long lines wrapped, and the score
-    `table` under the page's heading (before nbgrader's list of links to the graded cells)."""
+    `table` under the page's heading (before nbgrader's list of links to the graded cells); in Korean
+    for a Korean notebook."""
     html = offline_html(html)
+    if language == "ko":
+        html = korean_page(html)
     if "</head>" in html:
         html = html.replace("</head>", FEEDBACK_CSS + "</head>", 1)
     marker = '<div id="toc">'
@@ -341,10 +412,12 @@ class CachedHTMLExporter(HTMLExporter):
         highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
         self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", widgets_filter(self, nb, resources))
+        if self.student_page:
+            nb = retranslated(nb, resources or {}, self.config)
         html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         html = add_missing_alt(html)
         if self.student_page:
-            html = student_page(html, resources.pop("feedback_summary", ""))
+            html = student_page(html, resources.pop("feedback_summary", ""), language_of(nb))
         return html, resources
 
 

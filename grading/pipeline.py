@@ -112,6 +112,15 @@ def grade_assignment(assignment: str, *, root: Path = ROOT, workers: int | None 
     return summary
 
 
+def translation_files(root: Path, assignment: str) -> dict[str, bytes]:
+    """The Korean release and catalogue of `assignment` (when the course has them), for Job.translations."""
+    from rnn_course.notebook_i18n import CATALOGUE_FOLDER, LANGUAGE
+
+    names = [f"release/{LANGUAGE}/{assignment}/{assignment}.ipynb",
+             f"locales/{LANGUAGE}/LC_MESSAGES/{CATALOGUE_FOLDER}/{assignment}.po"]
+    return {name: (root / name).read_bytes() for name in names if (root / name).is_file()}
+
+
 def _grade(root: Path, assignment: str, students: list[str], todo: list[str], prints: dict[str, str],
            ledger: Ledger, limits: Limits, pool, job_fn, progress: bool, summary: Summary, log: RunLog) -> None:
     # The gradebook knows the source cells. With nothing to grade they are those every ledger entry was
@@ -125,6 +134,7 @@ def _grade(root: Path, assignment: str, students: list[str], todo: list[str], pr
         exercise_files = {name: data for name, data in read_folder(root / "exercises" / assignment).items()
                           if not name.endswith(".ipynb")}
         release = (root / "release" / assignment / f"{assignment}.ipynb").read_bytes()
+        translations = translation_files(root, assignment)
         hide = [str(root / name) for name in ("exercises", "submitted", "autograded", "feedback", "release",
                                               "reports", "gradebook.db")]
 
@@ -132,7 +142,7 @@ def _grade(root: Path, assignment: str, students: list[str], todo: list[str], pr
             for student in todo:
                 files = read_folder(root / "submitted" / student / assignment)
                 yield Job(assignment, student, files, config, template, exercise_files,
-                          limits=asdict(limits), hide=hide, release=release)
+                          limits=asdict(limits), hide=hide, release=release, translations=translations)
 
     from nbgrader.api import Gradebook
 

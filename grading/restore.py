@@ -9,7 +9,10 @@ from the gradebook, so tests cannot be edited away either. Each repair is logged
 grading worker reads the repairs back from nbgrader's captured log for grades.csv.
 
 It reads the released notebook from the course's release folder
-(release/<assignment>/<notebook>.ipynb); without one it leaves the notebook as it is.
+(release/<assignment>/<notebook>.ipynb); without one it leaves the notebook as it is. A notebook whose
+metadata says it is a translation (metadata.rnn_course.language = "ko") is restored to the translated
+release it came from (release/ko/<assignment>/), when the course has one: same cells, ids and nbgrader
+metadata, so the grading is the same, and its Korean prose is not taken for an edited locked cell.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import uuid
 import nbformat
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
+from rnn_course.notebook_i18n import language_of
 
 _LOCK = threading.Lock()
 
@@ -143,6 +147,11 @@ class RestoreStructure(NbGraderPreprocessor):
         coursedir = CourseDirectory(config=self.config)
         path = os.path.join(coursedir.format_path(coursedir.release_directory, ".", assignment),
                             f"{notebook}.ipynb")
+        language = language_of(nb)
+        translated = os.path.join(coursedir.root, coursedir.release_directory, language, assignment,
+                                  f"{notebook}.ipynb")
+        if language != "en" and os.path.isfile(translated):
+            path = translated  # the notebook this student was given: its prose is not an edit
         if not os.path.isfile(path):
             self.log.warning("No released notebook at %s: the structure of %s is not restored", path, notebook)
             return nb, resources

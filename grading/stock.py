@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import shutil
+import tempfile
 from pathlib import Path
 
 from .course import ROOT, assignment_ids, generate_assignment, nbgrader, require_assignment
@@ -21,6 +23,74 @@ def release(assignments: list[str] | None = None, root: Path = ROOT) -> list[Pat
         folder = generate_assignment(assignment, root)  # nbgrader's converter, in this process
         written.append(folder / f"{assignment}.ipynb")
     return written
+
+
+TRANSLATIONS = ("ko",)  # release/<language>/<id>/: the student notebooks translated from locales/<language>/
+
+
+def release_translated(assignments: list[str] | None = None, root: Path = ROOT, strict: bool = True,
+                       catalogues: Path | None = None) -> list[Path]:
+    """The Korean student notebooks: release/ko/<id>/<id>.ipynb (and the same data files) for each
+    assignment, from its English release/<id>/ and locales/ko/LC_MESSAGES/exercises/<id>.po.
+
+    Strict (the default): an assignment with a message untranslated, fuzzy or missing from its
+    catalogue gets no Korean release (a stale one is removed, so nothing out of date ships), and
+    SystemExit names every such catalogue and msgid after the complete ones are published. Not
+    strict, a missing translation keeps its English block (for a translator's preview only).
+    `catalogues` is another locales/ko/LC_MESSAGES/ (a test's own); by default the course's.
+    """
+    import nbformat
+
+    from rnn_course import notebook_i18n
+
+    from .course import publish
+
+    written, problems = [], []
+    base = Path(root) / "release"
+    for assignment in assignments or assignment_ids(root):
+        require_assignment(assignment, root)
+        english = base / assignment
+        if not (english / f"{assignment}.ipynb").is_file():
+            raise SystemExit(f"no English release of {assignment} in {english}: run make release")
+        po = (Path(catalogues) / notebook_i18n.CATALOGUE_FOLDER / f"{assignment}.po" if catalogues
+              else notebook_i18n.catalogue_path(root, assignment))
+        name = str(po.relative_to(root)) if po.is_relative_to(root) else str(po)
+        catalog = notebook_i18n.read_catalogue(po) if po.is_file() else None
+        target = base / notebook_i18n.LANGUAGE / assignment
+        try:
+            notebook = notebook_i18n.translate_notebook(
+                nbformat.read(english / f"{assignment}.ipynb", as_version=4), catalog, strict=strict, name=name)
+        except notebook_i18n.Untranslated as err:
+            problems += err.problems
+            shutil.rmtree(target, ignore_errors=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{assignment}-", dir=target.parent))
+        try:
+            folder = staging / assignment
+            shutil.copytree(english, folder, ignore=shutil.ignore_patterns(f"{assignment}.ipynb"))
+            nbformat.write(nbformat.from_dict(notebook), folder / f"{assignment}.ipynb")
+            written.append(publish(folder, target) / f"{assignment}.ipynb")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    if problems:
+        raise SystemExit(str(notebook_i18n.Untranslated(problems)) +
+                         "\n(the English release/<id>/ is written; `--korean off` releases no Korean notebook)")
+    return written
+
+
+def withdraw_translated(assignments: list[str] | None = None, root: Path = ROOT) -> list[Path]:
+    """Remove release/ko/<id>/ of each assignment (`make release KOREAN=off`): a Korean notebook left from
+    an earlier release would no longer match the English one just released."""
+    from rnn_course.notebook_i18n import LANGUAGE
+
+    removed = []
+    for assignment in assignments or assignment_ids(root):
+        target = Path(root) / "release" / LANGUAGE / assignment
+        if target.exists():
+            shutil.rmtree(target)
+            removed.append(target)
+    return removed
 
 
 def execute_options(limits: Limits) -> list[str]:

@@ -40,6 +40,9 @@ class Job:
     limits: dict = field(default_factory=lambda: asdict(Limits()))
     hide: list[str] = field(default_factory=list)  # paths the kernel must not see on this machine
     release: bytes = b""                           # the released notebook: the structure to restore
+    # course files a translated submission needs, by path in the course: its release (release/ko/<id>/<id>.ipynb,
+    # the structure RestoreStructure gives it back) and its catalogue (the feedback's prose)
+    translations: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -113,6 +116,11 @@ def _write_course(job: Job, course: Path) -> None:
         release = course / "release" / job.assignment
         release.mkdir(parents=True)
         (release / f"{job.assignment}.ipynb").write_bytes(job.release)
+    for name, content in job.translations.items():
+        target = (course / name).resolve()
+        if target.is_relative_to(course.resolve()) and name.startswith(("release/", "locales/")):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
     submission = course / "submitted" / job.student / job.assignment
     submission.mkdir(parents=True)
     for name, content in job.files.items():

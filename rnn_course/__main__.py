@@ -1,7 +1,9 @@
 """`python -m rnn_course toc`: print the _toc.yml that course.yml implies (`make toc` writes it);
 `python -m rnn_course toc --check`: exit 1 when _toc.yml disagrees with course.yml (`make book` runs it);
 `python -m rnn_course execute [--jobs N]`: execute the book's uncached notebooks in parallel into the
-build's cache before Sphinx reads them (`make book` runs it; see rnn_course/execute.py)."""
+build's cache before Sphinx reads them (`make book` runs it; see rnn_course/execute.py);
+`python -m rnn_course i18n update|build|stats|extract|conf`: the Korean edition's message catalogues and
+site (`make locales`, `make book`; see rnn_course/i18n.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,10 @@ def main(argv: list[str]) -> int:
         from .execute import main as execute
 
         return execute(argv[1:])
+    if argv[:1] == ["i18n"]:
+        from .i18n import main as i18n
+
+        return i18n(argv[1:])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -9,6 +9,7 @@ Registered in _config.yml's `sphinx.config.extensions` as `rnn_course.book`. It 
 ``{assignment-downloads}``
     The student notebook (``release/<id>/<id>.ipynb``) and the data files the manifest lists, as
     ``{download}`` links (a file `make release` did not produce fails the build), then the content.
+    In the Korean build they link ``release/ko/<id>/`` instead (the `KoreanDownloads` transform).
 ``{practise-it}``
     At the end of a chapter, "Practise it in <the assignments that practise this chapter>." from
     ``Course.practised_by(slug)``; or the directive's content, which must then link each of them.
@@ -28,8 +29,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.transforms import SphinxTransform
@@ -40,6 +44,9 @@ from .manifest import Assignment, Chapter, Course, ManifestError, load
 
 logger = logging.getLogger(__name__)
 MANIFEST_NAME = "course.yml"
+# "Assignment N: " before an assignment page's heading, in the language of the build (the Korean
+# edition's headings are translated by Sphinx before this prefix is added; see rnn_course/i18n.py)
+ASSIGNMENT_PREFIX = {"en": "Assignment {number}: ", "ko": "과제 {number}: "}
 NEEDS_TEXT = {
     "numpy": "numpy (or plain Python) only; no Keras or TensorFlow.",
     "tensorflow": "Keras 3 with its TensorFlow backend.",
@@ -187,17 +194,54 @@ class CourseTitles(SphinxTransform):
             except KeyError as err:
                 logger.warning(f"{docname} is not an assignment page: {err.args[0]}", location=title)
                 return
-            expected, prefix = assignment.title, f"Assignment {assignment.number}: "
+            language = self.config.language or "en"
+            prefix = ASSIGNMENT_PREFIX.get(language, ASSIGNMENT_PREFIX["en"]).format(number=assignment.number)
+            expected = assignment.title
         elif any(c.slug == docname for c in course.chapters):
             expected = course.chapter(docname).title
         else:
             return
         self.env.note_dependency(str(Path(self.env.srcdir) / MANIFEST_NAME))
-        if written != expected:
+        # a translated build reads the heading in its language: the English build checks it against course.yml
+        if written != expected and (self.config.language or "en") == "en":
             logger.warning(f"{docname}: the heading is {written!r} but {MANIFEST_NAME} titles it "
                            f"{expected!r}: make them the same", location=title)
         if prefix:
             title.insert(0, nodes.Text(prefix))
+
+
+class KoreanDownloads(SphinxTransform):
+    """In a Korean build, an assignment page's downloads are the Korean student notebook and its data
+    (release/ko/<id>/, written by `make release` from the catalogues of the notebooks' prose).
+
+    The page's message keeps the English path (so the English sentence and its translation stay one
+    message); the link is changed here, after Sphinx has put the translation in (sphinx.transforms.i18n
+    .Locale, priority 20) and before the download collector reads it (doctree-read). Where release/ko/
+    has no such file (`make release KOREAN=off`), the English file stays linked and the page says so.
+    """
+
+    default_priority = 100
+
+    def apply(self, **kwargs) -> None:
+        language = self.config.language or "en"
+        if language == "en" or not self.env.docname.startswith("assignments/"):
+            return
+        noted = set()
+        for ref in self.document.findall(addnodes.download_reference):
+            target = ref.get("reftarget", "")
+            match = re.fullmatch(r"(\.\./release/)([\w-]+/[^/]+)", target)
+            if not match:
+                continue
+            translated = f"{match.group(1)}{language}/{match.group(2)}"
+            if (Path(self.env.srcdir) / "release" / language / match.group(2)).is_file():
+                ref["reftarget"] = translated
+            elif id(ref.parent) not in noted:
+                noted.add(id(ref.parent))
+                ref.parent += nodes.Text(f" {MISSING_TRANSLATION.get(language, '')}")
+                logger.info(f"{self.env.docname}: no release/{language}/{match.group(2)}: linking the English one")
+
+
+MISSING_TRANSLATION = {"ko": "(한국어 학생 노트북은 아직 준비되지 않아 영어 노트북을 연결합니다.)"}
 
 
 def check_chapter_numbers(app: Sphinx, env: BuildEnvironment) -> None:
@@ -222,5 +266,6 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("assignment-downloads", AssignmentDownloads)
     app.add_directive("practise-it", PractiseIt)
     app.add_transform(CourseTitles)
+    app.add_transform(KoreanDownloads)
     app.connect("env-check-consistency", check_chapter_numbers)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

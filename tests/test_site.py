@@ -6,6 +6,9 @@ request blocked (tests/_browser.py): a page fails on any request that leaves the
 failed request, any console error, or math that MathJax did not typeset. They leave screenshots of
 the landing page and a chapter in _build/screenshots/ and a per-page request count in
 _build/screenshots/requests.txt.
+
+The Korean edition (_build/html/ko/, issue 15) is held to the same checks: each test that takes the
+`edition` fixture runs once per edition (tests/test_book_ko.py has what only the Korean one needs).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 COURSE = load()  # course.yml: the chapters' and assignments' titles and numbers
 ASSETS = ("_static/", "_sources/", "_downloads/", "_images/")
+# each edition of the site and where it sits in _build/html (rnn_course/languages.py's EDITIONS)
+EDITIONS = {"en": "", "ko": "ko/"}
 # (query, the page it must find once that page is in the toc); every query must find something
 SEARCHES = [("forget gate", "chapters/06_lstm.html"), ("hidden state", "chapters/01_recurrent_cell.html")]
 # tags whose URL the browser fetches by itself when the page loads
@@ -55,10 +60,17 @@ def part_files(caption: str) -> list[str]:
     return next((part["files"] for part in toc_parts() if part["caption"] == caption), [])
 
 
-def site_pages() -> list[str]:
-    """Every HTML page of the built site, relative to _build/html (not the theme's fragments)."""
-    return sorted(p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
-                  if not p.relative_to(HTML).as_posix().startswith(ASSETS))
+def site_pages(edition: str = "en") -> list[str]:
+    """Every HTML page of one edition of the built site, relative to _build/html (not the theme's
+    fragments, nor the other edition's pages)."""
+    prefix = EDITIONS[edition]
+    others = tuple(other for other in EDITIONS.values() if other and other != prefix)
+    pages = []
+    for path in (HTML / prefix).rglob("*.html"):
+        page = path.relative_to(HTML).as_posix()
+        if not page[len(prefix):].startswith(ASSETS) and not page.startswith(others):
+            pages.append(page)
+    return sorted(pages)
 
 
 def exercise_ids() -> list[str]:
@@ -120,23 +132,35 @@ def built(book_build) -> Path:
     return HTML
 
 
+@pytest.fixture(scope="module", params=sorted(EDITIONS))
+def edition(request, built) -> str:
+    """Each edition of the site in turn: English (_build/html) and Korean (_build/html/ko)."""
+    assert (HTML / EDITIONS[request.param] / "intro.html").is_file(), f"the {request.param} edition is not built"
+    return request.param
+
+
 # ---------------------------------------------------------------- static checks of _build/html
 
-def test_every_toc_entry_is_a_page(built):
+def test_every_toc_entry_is_a_page(edition):
     expected = {"index.html", "intro.html", "search.html", "genindex.html"}
     expected |= {f"{file}.html" for part in toc_parts() for file in part["files"]}
-    assert set(site_pages()) == expected, (
+    prefix = EDITIONS[edition]
+    assert set(site_pages(edition)) == {prefix + page for page in expected}, (
         "the built pages are not the toc's pages (an extra one may be left from an earlier build: "
         "rm -rf _build/html and rebuild)")
 
 
-def test_sidebar_matches_the_toc_on_every_page(built):
-    expected = [(part["caption"], [f"{file}.html" for file in part["files"]]) for part in toc_parts()]
-    for page in site_pages():
+def test_sidebar_matches_the_toc_on_every_page(edition):
+    prefix = EDITIONS[edition]
+    expected = [[f"{prefix}{file}.html" for file in part["files"]] for part in toc_parts()]
+    captions = [part["caption"] for part in toc_parts()]
+    for page in site_pages(edition):
         if redirect_target(page):
             continue
-        shown = [(caption, [href for href, _ in entries]) for caption, entries in sidebar(page)]
+        shown = [[href for href, _ in entries] for _, entries in sidebar(page)]
         assert shown == expected, f"the sidebar of {page} does not match _toc.yml"
+        if edition == "en":  # the Korean edition shows the captions translated
+            assert [caption for caption, _ in sidebar(page)] == captions, f"the sidebar of {page}: captions"
 
 
 def test_titles_and_numbering_are_consistent(built):
@@ -178,9 +202,9 @@ def _local_target(page: str, url: str) -> tuple[Path, str]:
     return HTML / path, parts.fragment
 
 
-def test_internal_links_and_images_resolve(built):
+def test_internal_links_and_images_resolve(edition):
     broken, checked = [], 0
-    for page in site_pages():
+    for page in site_pages(edition):
         for tag in soup(page).find_all(["a", "img", "link", "script", "source", "iframe"]):
             url = tag.get("href") if tag.name in ("a", "link") else tag.get("src")
             if not url or url == "#" or urlsplit(url).scheme or url.startswith("//"):
@@ -202,19 +226,19 @@ def test_internal_links_and_images_resolve(built):
     assert not broken, "broken internal links or images:\n" + "\n".join(broken)
 
 
-def _stylesheets() -> set[Path]:
+def _stylesheets(edition: str) -> set[Path]:
     sheets = set()
-    for page in site_pages():
+    for page in site_pages(edition):
         for link in soup(page).find_all("link", href=True):
             if "stylesheet" in link.get("rel", []) and not urlsplit(link["href"]).scheme:
                 sheets.add(_local_target(page, link["href"])[0])
     return sheets
 
 
-def test_pages_and_styles_reference_nothing_outside_the_site(built):
+def test_pages_and_styles_reference_nothing_outside_the_site(edition):
     """Scripts, styles, fonts, images and icons all come from the site itself (static view)."""
     outside = []
-    for page in site_pages():
+    for page in site_pages(edition):
         document = soup(page)
         for name, attr in RESOURCE_ATTRS.items():
             for tag in document.find_all(name, attrs={attr: True}):
@@ -227,7 +251,7 @@ def test_pages_and_styles_reference_nothing_outside_the_site(built):
         for script in document.find_all("script", src=False):
             for url in re.findall(r"""https?://[^\s"'`)]+""", script.get_text()):
                 outside.append(f"{page}: inline script names {url}")
-    sheets = _stylesheets()
+    sheets = _stylesheets(edition)
     assert sheets, "no stylesheets found"
     for sheet in sorted(sheets):
         css = sheet.read_text(encoding="utf-8", errors="replace")
@@ -239,14 +263,15 @@ def test_pages_and_styles_reference_nothing_outside_the_site(built):
     assert not outside, "the site needs something from outside (or missing):\n" + "\n".join(outside)
 
 
-def test_mathjax_is_the_sites_own_copy(built):
+def test_mathjax_is_the_sites_own_copy(edition):
     path = CONFIG["sphinx"]["config"]["mathjax_path"]
     assert not urlsplit(path).scheme, f"mathjax_path is a URL: {path}"
-    mathjax = HTML / "_static" / path
+    prefix = EDITIONS[edition]
+    mathjax = HTML / prefix / "_static" / path
     assert mathjax.is_file() and mathjax.stat().st_size > 500_000, f"{mathjax} missing: run make install"
     assert "3." in re.search(r'VERSION\s*=\s*"([^"]+)"', mathjax.read_text(errors="replace")).group(1)
     assert any((mathjax.parent / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
-    scripts = [tag["src"] for tag in soup("chapters/01_recurrent_cell.html").find_all("script", src=True)]
+    scripts = [tag["src"] for tag in soup(f"{prefix}chapters/01_recurrent_cell.html").find_all("script", src=True)]
     assert any("_static/" + path in src for src in scripts), f"the first chapter loads no local MathJax: {scripts}"
 
 
@@ -398,23 +423,29 @@ def browser(built):
         yield chromium
 
 
+def screenshots(edition: str) -> dict[str, Path]:
+    """The pages each edition leaves a screenshot of: its landing page and its first chapter."""
+    prefix, name = EDITIONS[edition], "" if edition == "en" else f"{edition}-"
+    return {f"{prefix}intro.html": SHOTS / f"{name}landing.png",
+            f"{prefix}{part_files('Chapters')[0]}.html": SHOTS / f"{name}chapter.png"}
+
+
 @pytest.fixture(scope="module")
-def visits(browser) -> dict[str, Visit]:
-    """Every page, loaded once; screenshots of the landing page and the first chapter."""
-    first_chapter = f"{part_files('Chapters')[0]}.html"
-    shots = {"intro.html": SHOTS / "landing.png", first_chapter: SHOTS / "chapter.png"}
+def visits(browser, edition) -> dict[str, Visit]:
+    """Every page of an edition, loaded once; screenshots of its landing page and first chapter."""
+    shots = screenshots(edition)
     for old in shots.values():
         old.unlink(missing_ok=True)
     result = {page: browser.visit(page, redirects_to=redirect_target(page), screenshot=shots.get(page),
                                   inspect=lambda tab: tab.evaluate(OVERFLOWING_MATH_JS))
-              for page in site_pages()}
+              for page in site_pages(edition)}
     lines = [f"{'page':45s} {'requests':>8s} {'outside':>7s} {'failed':>6s} {'errors':>6s} {'math':>9s}"]
     for page, visit in result.items():
         math = f"{visit.math.get('rendered', 0)}/{visit.math.get('total', 0)}"
         lines.append(f"{page:45s} {len(visit.requests):8d} {len(visit.blocked):7d} {len(visit.failed):6d} "
                      f"{len(visit.console_errors):6d} {math:>9s}")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / "requests.txt").write_text("\n".join(lines) + "\n")
+    (SHOTS / f"requests{'' if edition == 'en' else '-' + edition}.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return result
 
@@ -438,8 +469,8 @@ def test_no_display_equation_runs_off_the_page(visits):
     assert not wide, f"display equations wider than the page's column (split them into lines): {wide}"
 
 
-def test_every_page_loads_offline_without_errors(visits):
-    assert set(visits) == set(site_pages())
+def test_every_page_loads_offline_without_errors(visits, edition):
+    assert set(visits) == set(site_pages(edition))
     problems = [f"{page}: {problem}" for page, visit in visits.items() for problem in visit.problems()]
     assert not problems, "pages that would break offline or in the console:\n" + "\n".join(problems)
     for page, visit in visits.items():
@@ -447,7 +478,7 @@ def test_every_page_loads_offline_without_errors(visits):
         assert len(local) >= 5, f"{page} made only {len(visit.requests)} requests: were they recorded?"
 
 
-def test_math_renders_on_every_page(visits):
+def test_math_renders_on_every_page(visits, edition):
     unrendered = []
     for page, visit in visits.items():
         math = visit.math
@@ -464,26 +495,26 @@ def test_math_renders_on_every_page(visits):
         if math["failed_fonts"]:
             unrendered.append(f"{page}: fonts failed to load {math['failed_fonts']}")
     assert not unrendered, "math that a student would see as raw TeX:\n" + "\n".join(unrendered)
-    chapter = visits[f"{part_files('Chapters')[0]}.html"]
+    chapter = visits[f"{EDITIONS[edition]}{part_files('Chapters')[0]}.html"]
     assert chapter.math.get("total"), "the first chapter shows no math: is the math check looking?"
     fonts = [url for url in chapter.requests if "/_static/mathjax/output/chtml/fonts/" in url]
     assert fonts, "MathJax typeset the first chapter without loading its fonts from the site"
 
 
-def _search_results(browser: Browser, query: str, visit: Visit) -> list[str]:
+def _search_results(browser: Browser, query: str, visit: Visit, landing: str = "intro.html") -> list[str]:
     """Type `query` into the search box of the landing page, as a student does; the result pages."""
     page = browser.open(visit)
     try:
-        page.goto(browser.site.url("intro.html"), wait_until="load")
+        page.goto(browser.site.url(landing), wait_until="load")
         page.keyboard.press("Control+K")
         box = page.locator("#pst-search-dialog input[name='q']")
         box.wait_for(state="visible")
         box.fill(query)
         box.press("Enter")
         page.wait_for_url(re.compile(r"/search\.html\?q="))
-        try:
-            page.wait_for_function("() => /Search finished|did not match/.test("
-                                   "document.querySelector('#search-results')?.textContent || '')")
+        try:  # searchtools.js writes the summary ("Search finished, ..." in the page's language) when done
+            page.wait_for_function("() => (document.querySelector('#search-results p.search-summary')"
+                                   "?.textContent || '').trim().length > 0")
         except PlaywrightTimeout:
             raise AssertionError(f"searching {query!r} never finished: {visit.problems()}") from None
         hrefs = page.eval_on_selector_all("#search-results ul.search li a", "links => links.map(a => a.href)")
@@ -492,7 +523,7 @@ def _search_results(browser: Browser, query: str, visit: Visit) -> list[str]:
     return sorted({urlsplit(href).path.lstrip("/") for href in hrefs})
 
 
-def test_search_finds_the_pages_that_teach_a_term(browser, visits):
+def test_search_finds_the_pages_that_teach_a_term(browser):
     pages = set(site_pages())
     for query, expected in SEARCHES:
         visit = Visit(f"search: {query}")
@@ -505,9 +536,8 @@ def test_search_finds_the_pages_that_teach_a_term(browser, visits):
     assert _search_results(browser, "zqxjvbnonsenseword", nothing) == []
 
 
-def test_screenshots_are_saved(visits):
-    for name in ("landing.png", "chapter.png"):
-        shot = SHOTS / name
+def test_screenshots_are_saved(visits, edition):
+    for shot in screenshots(edition).values():
         assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{shot} missing"
         assert shot.stat().st_size > 30_000, f"{shot} is suspiciously small: a blank page?"
 
@@ -517,4 +547,5 @@ def test_config_keeps_jupyter_books_extensions_except_thebe():
     from jupyter_book.config import get_default_sphinx_config
 
     expected = [name for name in get_default_sphinx_config()["extensions"] if name != "sphinx_thebe"]
-    assert CONFIG["sphinx"]["config"]["extensions"] == expected + ["rnn_course.book", "rnn_course.notebooks"]
+    assert CONFIG["sphinx"]["config"]["extensions"] == expected + ["rnn_course.book", "rnn_course.notebooks",
+                                                                  "rnn_course.languages"]
