@@ -108,8 +108,8 @@ def policy_ko(policy) -> str:
     """A LatePolicy's describe() in Korean: '마감 후 1일마다(1일 미만도 1일로 계산) 배점의 10% 감점, 최대 50%'."""
     if policy.penalty <= 0:
         return "지각 감점 없음"
-    per = {"day": "1일", "hour": "1시간"}.get(policy.per, policy.per)
-    text = f"마감 후 {per}마다({per} 미만도 {per}로 계산) 배점의 {round(policy.penalty * 100, 4):g}% 감점"
+    per, as_unit = {"day": ("1일", "1일로"), "hour": ("1시간", "1시간으로")}[policy.per]
+    text = f"마감 후 {per}마다({per} 미만도 {as_unit} 계산) 배점의 {round(policy.penalty * 100, 4):g}% 감점"
     return text + (f", 최대 {round(policy.cap * 100, 4):g}%" if policy.cap < 1 else "")
 
 
