@@ -81,6 +81,10 @@ def overrides(book: Book, language: str | None = None) -> dict:
         # myst-nb looks for the cache beside the output folder by default (_build/ko/.jupyter_cache here):
         # point it at the English build's, so the Korean build finds every notebook executed
         extra.update(language=language, nb_execution_cache_path=str(book.cache))
+    if language == "ko":
+        # myst-nb's buttons of a folded code cell are configuration, not messages; they name the part
+        # folded by an English word in place of {type}, so the Korean prompt names the cell only
+        extra.update(nb_code_prompt_show="코드 셀 보기", nb_code_prompt_hide="코드 셀 숨기기")
     return extra
 
 

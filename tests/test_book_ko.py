@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 
 from _browser import Visit
 from conftest import ROOT, VENV_BIN, tool_env
-from test_site import (EDITIONS, HTML, _search_results, browser, built, redirect_target,  # noqa: F401 -- fixtures
+from test_site import (COURSE, EDITIONS, HTML, _search_results, browser, built, redirect_target,  # noqa: F401 -- fixtures
                        site_pages, soup, toc_parts)
 
 pytestmark = [pytest.mark.book, pytest.mark.xdist_group("book")]
@@ -99,6 +99,15 @@ def test_korean_pages_are_translated_where_the_catalogue_is(built):
     korean = page.select("span.pasted-text")
     assert english and [s.get_text() for s in korean] == [s.get_text() for s in english], (
         f"ko/{page_name} shows other glued values than the English page")
+
+
+
+def test_folded_code_cells_are_offered_in_korean(built):
+    """myst-nb's "Show code cell source" buttons are configuration, not messages: the Korean build sets them."""
+    for chapter in COURSE.chapters:
+        page = soup(f"ko/{chapter.slug}.html").get_text()
+        assert "Show code cell" not in page and "Hide code cell" not in page, f"ko/{chapter.slug}"
+    assert "코드 셀 보기" in soup(f"ko/{COURSE.chapters[0].slug}.html").get_text()
 
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
