@@ -43,6 +43,7 @@ from .manifest import MANIFEST
 
 ROOT = MANIFEST.parent
 LANGUAGE = "ko"
+KOREAN_TITLE = "순환 신경망: 셀에서 텍스트 생성까지"  # _config.yml's title, in Korean
 PROJECT = "rnn-course"  # the catalogues' Project-Id-Version (pyproject.toml's name)
 
 
@@ -85,6 +86,8 @@ def overrides(book: Book, language: str | None = None) -> dict:
         # myst-nb's buttons of a folded code cell are configuration, not messages; they name the part
         # folded by an English word in place of {type}, so the Korean prompt names the cell only
         extra.update(nb_code_prompt_show="코드 셀 보기", nb_code_prompt_hide="코드 셀 숨기기")
+        # the site's title (_config.yml's `title`, which Jupyter Book makes html_title) is configuration too
+        extra.update(html_title=KOREAN_TITLE)
     return extra
 
 

@@ -307,3 +307,12 @@ def test_korean_assignment_pages_offer_the_korean_student_notebooks(built):
                 f"{page} does not serve {released}")
         served, _ = _local_target(page, notebooks[0])
         assert json.loads(served.read_text(encoding="utf-8"))["metadata"]["rnn_course"]["language"] == "ko"
+
+
+def test_the_korean_site_has_a_korean_title(built):
+    """The site's title (configuration, not a message) is Korean on Korean pages and English on English ones."""
+    from rnn_course.i18n import KOREAN_TITLE
+
+    for page in ("intro.html", f"{COURSE.chapters[0].slug}.html"):
+        assert KOREAN_TITLE in soup(f"ko/{page}").title.get_text(), f"ko/{page}"
+        assert KOREAN_TITLE not in soup(page).title.get_text(), page
