@@ -207,18 +207,21 @@ def test_untranslated_or_fuzzy_fails_naming_catalogue_and_msgid(course, tmp_path
 
 
 def test_make_release_is_strict_by_default(tmp_path):
-    """`python -m grading release` (make release) fails on the course's own catalogues while a message
-    is untranslated; with --korean off it releases English only."""
-    with notebook_i18n.catalogue_path(ROOT, A01).open("rb") as f:
-        complete = all(m.string and not m.fuzzy for m in read_po(f) if m.id)
-    if complete:
-        pytest.skip("a01's catalogue is complete: nothing untranslated to refuse")
+    """`python -m grading release` (make release) fails on the course's catalogues while a message is
+    untranslated (here the course's own a01 catalogue with one translation removed, as a new English
+    sentence leaves it); with --korean off it releases English only."""
     env = tool_env()
     env["PYTHONPATH"] = f"{ROOT}{':' + env['PYTHONPATH'] if env.get('PYTHONPATH') else ''}"
     course = tmp_path / "course"
     shutil.copytree(ROOT / "exercises" / A01, course / "exercises" / A01)
     shutil.copytree(ROOT / "locales", course / "locales", ignore=shutil.ignore_patterns("*.mo"))
     shutil.copy(ROOT / "nbgrader_config.py", course)
+    catalogue = notebook_i18n.catalogue_path(course, A01)
+    with catalogue.open("rb") as f:
+        entries = read_po(f, locale="ko")
+    next(m for m in entries if m.id).string = ""
+    with catalogue.open("wb") as f:
+        write_po(f, entries, width=76)
     command = [sys.executable, "-m", "grading", "release", A01, "--course", str(course)]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode != 0
