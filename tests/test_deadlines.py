@@ -52,10 +52,10 @@ def test_per_hour_and_none():
 def test_due_dates_need_an_offset_and_become_utc():
     assert parse_due("2026-09-21 23:59 +09:00", "x") == DUE.replace(tzinfo=dt.timezone.utc)
     assert parse_due("2026-09-21T14:59:00Z", "x") == DUE.replace(tzinfo=dt.timezone.utc)
-    with pytest.raises(ManifestError, match="assignment a01.* has no UTC offset.*\\+09:00"):
-        parse_due("2026-09-21 23:59", "assignment a01")
+    with pytest.raises(ManifestError, match="assignment demo.* has no UTC offset.*\\+09:00"):
+        parse_due("2026-09-21 23:59", "assignment demo")
     with pytest.raises(ManifestError, match="is not a date and time"):
-        parse_due("next friday", "assignment a01")
+        parse_due("next friday", "assignment demo")
 
 
 @pytest.mark.parametrize(("policy", "message"), [

@@ -354,16 +354,16 @@ def test_korean_assignment_page_links_the_korean_notebook(tmp_path):
     assignment page point into release/ko/<id>/; without a Korean release the page says it links English."""
     src = tmp_path / "src"
     (src / "assignments").mkdir(parents=True)
-    for folder in ("release/a01_x", "release/ko/a01_x", "release/a02_y"):
+    for folder in ("release/demo_one", "release/ko/demo_one", "release/demo_two"):
         (src / folder).mkdir(parents=True)
-    for name in ("release/a01_x/a01_x.ipynb", "release/ko/a01_x/a01_x.ipynb", "release/a01_x/data.txt",
-                 "release/ko/a01_x/data.txt", "release/a02_y/a02_y.ipynb"):
+    for name in ("release/demo_one/demo_one.ipynb", "release/ko/demo_one/demo_one.ipynb", "release/demo_one/data.txt",
+                 "release/ko/demo_one/data.txt", "release/demo_two/demo_two.ipynb"):
         (src / name).write_text("{}")
     (src / "conf.py").write_text("extensions = ['myst_parser', 'rnn_course.book']\n")
-    (src / "index.md").write_text("# Index\n\n```{toctree}\nassignments/a01_x\nassignments/a02_y\n```\n")
-    (src / "assignments" / "a01_x.md").write_text(
-        "# A\n\n{download}`the notebook <../release/a01_x/a01_x.ipynb>` and {download}`data <../release/a01_x/data.txt>`.\n")
-    (src / "assignments" / "a02_y.md").write_text("# B\n\n{download}`the notebook <../release/a02_y/a02_y.ipynb>`.\n")
+    (src / "index.md").write_text("# Index\n\n```{toctree}\nassignments/demo_one\nassignments/demo_two\n```\n")
+    (src / "assignments" / "demo_one.md").write_text(
+        "# A\n\n{download}`the notebook <../release/demo_one/demo_one.ipynb>` and {download}`data <../release/demo_one/data.txt>`.\n")
+    (src / "assignments" / "demo_two.md").write_text("# B\n\n{download}`the notebook <../release/demo_two/demo_two.ipynb>`.\n")
     env = tool_env()
     env["PYTHONPATH"] = f"{ROOT}{':' + env['PYTHONPATH'] if env.get('PYTHONPATH') else ''}"
     for language in ("en", "ko"):
@@ -371,16 +371,16 @@ def test_korean_assignment_page_links_the_korean_notebook(tmp_path):
         done = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", "-D", f"language={language}",
                                str(src), str(out)], env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
-    ko_page = (tmp_path / "ko" / "assignments" / "a01_x.html").read_text(encoding="utf-8")
-    en_page = (tmp_path / "en" / "assignments" / "a01_x.html").read_text(encoding="utf-8")
+    ko_page = (tmp_path / "ko" / "assignments" / "demo_one.html").read_text(encoding="utf-8")
+    en_page = (tmp_path / "en" / "assignments" / "demo_one.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]*_downloads[^"]*)"', ko_page)
     assert len(links) == 2
     hashes = {Path(link).parent.name for link in links}
     assert hashes.isdisjoint({Path(link).parent.name for link in re.findall(r'href="([^"]*_downloads[^"]*)"', en_page)}), \
         "the Korean page links the same files as the English one"
-    missing = (tmp_path / "ko" / "assignments" / "a02_y.html").read_text(encoding="utf-8")
+    missing = (tmp_path / "ko" / "assignments" / "demo_two.html").read_text(encoding="utf-8")
     assert "영어 노트북을 연결합니다" in missing
-    assert "영어 노트북을" not in (tmp_path / "en" / "assignments" / "a02_y.html").read_text(encoding="utf-8")
+    assert "영어 노트북을" not in (tmp_path / "en" / "assignments" / "demo_two.html").read_text(encoding="utf-8")
 
 
 def test_make_locales_updates_the_notebook_catalogues(tmp_path, monkeypatch, capsys):
