@@ -15,6 +15,11 @@ CHECK_LIMITS = ("cell_timeout",)
 STOCK_LIMITS = ("cell_timeout",)
 
 
+def course_option(parser: argparse.ArgumentParser) -> None:
+    """--course, which every subcommand that reads the course takes."""
+    parser.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -23,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--korean", choices=["strict", "off"], default="strict",
                    help="strict (default): also write release/ko/<id>/ from locales/ko/LC_MESSAGES/exercises/, "
                         "failing on any untranslated or fuzzy message; off: English only (removes release/ko/<id>/)")
-    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    course_option(p)
     p = sub.add_parser("check", help="run a notebook's visible tests; exit 1 if one fails")
     p.add_argument("notebook")
     limit_options.add_arguments(p, only=CHECK_LIMITS, title="limits (the grader's own)")
@@ -37,47 +42,47 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scheduler", default=None, help="a Dask scheduler address, e.g. tcp://host:8786")
     p.add_argument("--stock", action="store_true",
                    help="stock sequential nbgrader instead (for comparison; of the limits only --cell-timeout applies)")
-    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    course_option(p)
     limit_options.add_arguments(p)
     p = sub.add_parser("report", help="the class report: per test the fraction passed and the most common mistakes",
                        description="Write reports/ASSIGNMENT/grades.csv, grade_distribution.png, class_report.csv, "
                                    "mistakes.csv and class_report.png from the gradebook and the autograded "
                                    "notebooks, late penalties recomputed (make grade writes them too).")
     p.add_argument("assignment")
-    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    course_option(p)
     p = sub.add_parser("late", help="recompute late penalties from course.yml's due date and policy; list who was late",
                        description="Set ASSIGNMENT's due date from course.yml and recompute every submission's late "
                                    "penalty in the gradebook (no notebook runs), rewrite reports/ASSIGNMENT/grades.csv "
                                    "and list the late submissions. Then make feedback shows the students.")
     p.add_argument("assignment")
-    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    course_option(p)
     p = sub.add_parser("export", help="grades for an LMS: reports/lms/canvas_grades.csv or moodle_grades.csv",
                        description="Write the gradebook's scores (manual grades and late penalties included) as "
                                    "a Canvas gradebook import CSV or a Moodle grade import CSV into reports/lms/.")
     p.add_argument("lms", choices=["canvas", "moodle"])
     p.add_argument("--assignments", nargs="+", default=None,
                    help="assignment ids, one column each (default: every assignment in the gradebook)")
-    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    course_option(p)
     p = sub.add_parser("manual", help="grade by hand without a browser: list what waits, set a score and comment",
                        description="Answers nbgrader's gradebook marks as needing manual grading (a03's written "
                                    "answers): `list` them, or `set` one's score and comment (then make feedback).")
     manual = p.add_subparsers(dest="manual_command", required=True)
     q = manual.add_parser("list", help="student, grade_id and points of every answer waiting")
     q.add_argument("assignment")
-    q.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    course_option(q)
     q = manual.add_parser("set", help="record a score (0..the answer's points) and optionally a comment")
     q.add_argument("assignment")
     q.add_argument("student")
     q.add_argument("grade_id")
     q.add_argument("score", type=float)
     q.add_argument("--comment", default=None, help="shown to the student under the answer")
-    q.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    course_option(q)
     p = sub.add_parser("feedback", help="regenerate feedback/ from autograded/ and the gradebook (after manual grading)",
                        description="Regenerate each student's feedback page through the course's exporter "
                                    "(no hidden-test source, no CDN script), e.g. after manual grading.")
     p.add_argument("assignment")
     p.add_argument("--students", nargs="+", default=None, help="only these students (default: every one graded)")
-    p.add_argument("--course", type=Path, default=ROOT, help="the course folder (default: this repository)")
+    course_option(p)
     args = parser.parse_args(argv)
 
     if args.command == "release":

@@ -113,21 +113,33 @@ def policy_ko(policy) -> str:
     return text + (f", 최대 {round(policy.cap * 100, 4):g}%" if policy.cap < 1 else "")
 
 
-def late_line(resources: dict, language: str = "en") -> str | None:
+def lateness(gb, assignment: str, student: str) -> tuple[float, dt.datetime | None] | None:
+    """(seconds late, due date) of a submission as the open gradebook `gb` holds them; None if it has none."""
+    from nbgrader.api import MissingEntry
+
+    try:
+        submission = gb.find_submission(assignment, student)
+    except MissingEntry:
+        return None
+    return submission.total_seconds_late, submission.duedate
+
+
+def late_line(resources: dict, language: str = "en", late: tuple | None = None) -> str | None:
     """The feedback's words for a late submission: how late, the due date and the policy; None when the
     submission was on time or there is no gradebook in `resources` (an exporter run outside nbgrader).
-    `language` "ko": the same in Korean (the feedback of a Korean student notebook)."""
+    `language` "ko": the same in Korean (the feedback of a Korean student notebook). `late`: what
+    `lateness` read, when the caller had the gradebook open already; else it is opened here."""
     ids = resources.get("nbgrader", {})
     if not all(ids.get(key) for key in ("db_url", "assignment", "student")):
         return None
-    from nbgrader.api import Gradebook, MissingEntry
+    if late is None:
+        from nbgrader.api import Gradebook
 
-    with Gradebook(ids["db_url"]) as gb:
-        try:
-            submission = gb.find_submission(ids["assignment"], ids["student"])
-        except MissingEntry:
-            return None
-        seconds, due = submission.total_seconds_late, submission.duedate
+        with Gradebook(ids["db_url"]) as gb:
+            late = lateness(gb, ids["assignment"], ids["student"])
+    if late is None:
+        return None
+    seconds, due = late
     if not seconds or due is None:
         return None
     root = Path(ids["db_url"].removeprefix("sqlite:///")).parent

@@ -203,13 +203,15 @@ def _points(value) -> str:
 AWAITING = LABELS["en"]["awaiting"]
 
 
-def summary_table(nb, resources: dict, waiting: frozenset = frozenset(), language: str = "en") -> str:
+def summary_table(nb, resources: dict, waiting: frozenset = frozenset(), language: str = "en",
+                  late: tuple | None = None) -> str:
     """The score of every graded part (its grade_id, what it is, score / points) and the total.
 
     Rows are the notebook's graded cells in order, as nbgrader's GetGrades left their scores in the
     metadata. A part in `waiting` (its grade still needs a person) says "awaiting grading", never 0.
     The <tbody class="adjustments"> holds the lines that change the total after the parts: nbgrader's
     late penalty when it is not zero, and, while parts wait, a line saying the total is provisional.
+    `late`: (seconds late, due date) when the caller read them from the gradebook (`gradebook_facts`).
     """
     words = LABELS.get(language, LABELS["en"])
     rows, waiting_points = [], 0.0
@@ -236,7 +238,7 @@ def summary_table(nb, resources: dict, waiting: frozenset = frozenset(), languag
     if float(grades.get("late_penalty") or 0) > 0:
         from .deadlines import late_line
 
-        why = late_line(resources, language)
+        why = late_line(resources, language, late)
         why = f'<br><span class="late-detail">{html_escape.escape(why)}</span>' if why else ""
         adjustments.append(f'<tr class="late-penalty"><td colspan="2">{words["late"]}{why}</td>'
                            f'<td class="points">-{_points(grades["late_penalty"])}</td></tr>')
@@ -260,28 +262,33 @@ class RecordSummary(Preprocessor):
     """
 
     def preprocess(self, nb, resources):
-        resources["feedback_summary"] = summary_table(nb, resources, waiting_grades(resources), language_of(nb))
+        waiting, late = gradebook_facts(resources)
+        resources["feedback_summary"] = summary_table(nb, resources, waiting, language_of(nb), late)
         return nb, resources
 
 
-def waiting_grades(resources: dict) -> frozenset:
-    """The grade_ids of this notebook whose grade nbgrader's gradebook marks `needs_manual_grade`.
+def gradebook_facts(resources: dict) -> tuple[frozenset, tuple | None]:
+    """What the score table needs from nbgrader's gradebook, read with it opened once: the grade_ids of
+    this notebook marked `needs_manual_grade`, and the submission's (seconds late, due date).
 
     GetGrades copies only each grade's score (0 for one nobody has graded) into the notebook, so the
     gradebook is asked, at the db_url and ids GenerateFeedback put in the resources. With no gradebook
-    in the resources (an exporter run outside nbgrader) nothing waits.
+    in the resources (an exporter run outside nbgrader) nothing waits and nothing is late.
     """
     ids = resources.get("nbgrader", {})
     if not all(ids.get(key) for key in ("db_url", "notebook", "assignment", "student")):
-        return frozenset()
+        return frozenset(), None
     from nbgrader.api import Gradebook, MissingEntry
+
+    from .deadlines import lateness
 
     with Gradebook(ids["db_url"]) as gb:
         try:
             notebook = gb.find_submission_notebook(ids["notebook"], ids["assignment"], ids["student"])
         except MissingEntry:
-            return frozenset()
-        return frozenset(grade.name for grade in notebook.grades if grade.needs_manual_grade)
+            return frozenset(), None
+        waiting = frozenset(grade.name for grade in notebook.grades if grade.needs_manual_grade)
+        return waiting, lateness(gb, ids["assignment"], ids["student"])
 
 
 def korean_page(html: str) -> str:
