@@ -1,8 +1,10 @@
 """Every assignment round-trips through nbgrader: release, submit, autograde, feedback.
 
 For each assignment of the course manifest, in a temporary copy of the course: the source
-solutions submitted as a student score full marks, the untouched release scores 0, each realistic
-wrong solution scores less with its hint in the feedback, a correct solution written differently
+solutions submitted as a student score full marks, the untouched release scores 0, realistic wrong
+solutions score less with their hints in the feedback (five of them, spread over the graded
+functions, `cases.round_trip_wrong`; tests/test_checks_notebooks.py grades every one in-process),
+a correct solution written differently
 scores full marks, and a solution that uses the reference scores 0 on those tests. The release and
 the feedback never contain solutions or hidden test code.
 
@@ -24,7 +26,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from cases import for_assignment, trains, training_cell
+from cases import for_assignment, round_trip_wrong, trains, training_cell
 from conftest import ROOT, tool_env
 from rnn_course.manifest import load
 from submissions import graded_cells_before, make_submission, released_course, submit
@@ -52,7 +54,7 @@ def graded(request, tmp_path_factory):
                 "blank": nbformat.read(release, as_version=4)}
     cases = for_assignment(assignment)
     untrained = () if training_cell(cases) is None else (training_cell(cases),)
-    for case in cases.WRONG:  # a wrong function needs no trained model to be named
+    for case in round_trip_wrong(cases):  # a wrong function needs no trained model to be named
         students[f"wrong_{slug(case.name)}"] = make_submission(
             release, source, case.overrides, unsolved=() if trains(case, cases) else untrained)
     for kind, kind_cases in (("alt", cases.ALTERNATIVE), ("cheat", cases.CHEAT)):
@@ -107,7 +109,7 @@ def test_wrong_solutions_lose_points_and_get_the_hint(graded):
     assert len(module.WRONG) >= 5, "every numeric assignment needs at least five realistic wrong solutions"
     before_training = graded_cells_before(course / "exercises" / assignment / f"{assignment}.ipynb",
                                           training_cell(module))
-    for case in module.WRONG:
+    for case in round_trip_wrong(module):  # every WRONG case in-process: tests/test_checks_notebooks.py
         student = f"wrong_{slug(case.name)}"
         score, max_score, cells = scores[student]
         assert score < max_score - manual_points(cells), f"{case.name!r} scored full marks"
@@ -159,7 +161,7 @@ def test_feedback_hides_hidden_tests(graded):
                     for region in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END", cell.source, re.S)
                     for line in region.splitlines() if line.strip()]
     assert hidden_lines
-    for student in ("solution", "blank", *(f"wrong_{slug(c.name)}" for c in for_assignment(assignment).WRONG)):
+    for student in ("solution", "blank", *(f"wrong_{slug(c.name)}" for c in round_trip_wrong(for_assignment(assignment)))):
         text = feedback(course, student, assignment)
         shown = html.unescape(re.sub(r"<[^>]+>", "", text))  # the page's text: highlighted code is split by tags
         assert "HIDDEN TESTS" not in text

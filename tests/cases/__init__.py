@@ -2,7 +2,9 @@
 
 Each module defines:
 - WRONG: realistic wrong solutions (at least five for a numeric assignment), each with the hint
-  its feedback must contain; graded in-process and through the real pipeline (nbgrader);
+  its feedback must contain; all graded in-process, and ROUND_TRIP_WRONG of them through the real
+  pipeline (nbgrader), chosen by `round_trip_wrong`: every case that changes the training cell, then
+  one per solution cell in turn;
 - MORE_WRONG (optional): more mistakes, each of which must also lose points with its hint, checked
   in-process only (tests/test_checks_notebooks.py), so that the round trip's time stays down;
 - ALTERNATIVE: correct solutions written differently from the reference (must score full marks);
@@ -43,6 +45,11 @@ class Case:
 
 
 VISIBLE_CATCH_FLOOR = 0.8  # the share of an assignment's wrong cases its visible tests must catch
+# How many wrong cases of an assignment tests/test_assignments.py grades through nbgrader. Each costs a
+# sandboxed kernel (TensorFlow's import alone is 5-6 s); in-process, tests/test_checks_notebooks.py
+# grades every one of them in a second or two. The round trip shows that the real pipeline takes the
+# points and puts the hint in the feedback, which five cases over different cells show as well as twelve.
+ROUND_TRIP_WRONG = 5
 
 
 def edit(source: str, old: str, new: str) -> str:
@@ -71,3 +78,20 @@ def trains(case: Case, module: ModuleType) -> bool:
     """Whether grading `case` needs the model trained: only when the case changes the training cell."""
     cell = training_cell(module)
     return cell is not None and cell in case.overrides
+
+
+def round_trip_wrong(module: ModuleType, limit: int = ROUND_TRIP_WRONG) -> list[Case]:
+    """The WRONG cases graded through nbgrader, in WRONG's order: every case that changes the training
+    cell (only the round trip grades a trained model), then the others one solution cell at a time (a
+    case's first overridden cell), so that the cases spread over the functions, up to `limit`."""
+    chosen = [case for case in module.WRONG if trains(case, module)]
+    by_cell: dict[str, list[Case]] = {}
+    for case in module.WRONG:
+        if case not in chosen:
+            by_cell.setdefault(next(iter(case.overrides)), []).append(case)
+    queues = list(by_cell.values())
+    while len(chosen) < limit and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < limit:
+                chosen.append(queue.pop(0))
+    return [case for case in module.WRONG if case in chosen]
